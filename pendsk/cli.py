@@ -1,0 +1,148 @@
+"""The ``pendsk`` command line.
+
+Examples
+--------
+Simulate 1,000 of the article's trajectories into a compressed ``.npz``
+file (arrays ``X``, ``params``, ``t`` and ``param_names``)::
+
+    pendsk simulate --n 1000 --out pendulum.npz
+
+or into a CSV file with one row per trajectory (the four parameters, then
+the angle at each time step)::
+
+    pendsk simulate --n 1000 --out pendulum.csv --noise-growth 0.1 --seed 0
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from ._simulator import PARAMETER_NAMES
+from .datasets import make_pendulum
+
+__all__ = ["main"]
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
+    return value
+
+
+def _range(text):
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be LOW,HIGH (two numbers), got {text!r}") from None
+    return low, high
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="pendsk",
+        description="From high-school physics to generative models of pendulum "
+                    "trajectories.",
+    )
+    parser.add_argument("--version", action="version", version=f"pendsk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sim = commands.add_parser(
+        "simulate", help="simulate pendulum trajectories and save them",
+        description="Draw pendulum parameters uniformly in the given ranges, "
+                    "simulate their trajectories and write both to FILE "
+                    "(.npz or .csv).",
+    )
+    sim.add_argument("--n", type=_positive_int, required=True,
+                     help="number of trajectories")
+    sim.add_argument("--out", type=Path, required=True, metavar="FILE",
+                     help="output file, .npz or .csv")
+    sim.add_argument("--format", choices=["npz", "csv"], default=None,
+                     help="output format (default: from the file's suffix)")
+    sim.add_argument("--n-steps", type=_positive_int, default=500,
+                     help="samples per trajectory (default: 500)")
+    sim.add_argument("--dt", type=float, default=0.01, help="time step [s] (default: 0.01)")
+    sim.add_argument("--g", type=float, default=10.0,
+                     help="gravitational acceleration [m/s^2] (default: 10)")
+    sim.add_argument("--damping", type=float, default=0.0,
+                     help="damping coefficient [N m s] (default: 0)")
+    sim.add_argument("--method", choices=["auto", "exact", "rk4", "euler-cromer"],
+                     default="auto", help="solver (default: auto)")
+    sim.add_argument("--noise-std", type=float, default=0.0,
+                     help="observation noise std at t=0 [rad] (default: 0)")
+    sim.add_argument("--noise-growth", type=float, default=0.1,
+                     help="growth of the noise std [rad/s] (default: 0.1, the article's)")
+    for name, default in [("theta0", (0.5, 1.5)), ("omega0", (0.5, 1.5)),
+                          ("length", (1.0, 2.5)), ("mass", (1.0, 2.5))]:
+        sim.add_argument(f"--{name}-range", type=_range, default=default,
+                         metavar="LOW,HIGH",
+                         help=f"uniform range of {name} (default: {default[0]},{default[1]})")
+    sim.add_argument("--seed", type=int, default=None, help="random seed")
+    return parser
+
+
+def _simulate(args):
+    fmt = args.format or args.out.suffix.lstrip(".").lower()
+    if fmt not in ("npz", "csv"):
+        raise ValueError(
+            f"cannot tell the format of {str(args.out)!r}: use a .npz or .csv file "
+            "name, or --format")
+    X, params = make_pendulum(
+        args.n, n_steps=args.n_steps, dt=args.dt, g=args.g, damping=args.damping,
+        method=args.method, noise_std=args.noise_std, noise_growth=args.noise_growth,
+        theta0_range=args.theta0_range, omega0_range=args.omega0_range,
+        length_range=args.length_range, mass_range=args.mass_range,
+        random_state=args.seed,
+    )
+    t = args.dt * np.arange(args.n_steps)
+    if fmt == "npz":
+        with open(args.out, "wb") as f:
+            np.savez_compressed(f, X=X, params=params, t=t,
+                                param_names=np.array(PARAMETER_NAMES))
+    else:
+        header = ",".join([*PARAMETER_NAMES, *(f"theta_{i}" for i in range(args.n_steps))])
+        np.savetxt(args.out, np.hstack([params, X]), delimiter=",", header=header,
+                   comments="", fmt="%.17g")
+    print(f"wrote {args.n} trajectories x {args.n_steps} steps to {args.out}")
+
+
+def main(argv=None):
+    """Run the ``pendsk`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success; 1 on an error, reported as one line on stderr
+        (argparse exits with 2 on bad flags).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from pendsk.cli import main
+    >>> out = os.path.join(tempfile.mkdtemp(), "p.npz")
+    >>> main(["simulate", "--n", "3", "--n-steps", "10", "--out", out, "--seed", "0"])
+    wrote 3 trajectories x 10 steps to ...p.npz
+    0
+    """
+    args = _parser().parse_args(argv)
+    try:
+        _simulate(args)
+    except (OSError, ValueError, TypeError) as exc:
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        where = f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
+        print(f"pendsk {args.command}: error: {message}{where}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
