@@ -160,7 +160,7 @@ def _grid_split(n_steps):
 
 
 def exact(theta0, omega0, length, mass=None, *, g=9.81, damping=0.0, dt=0.01,
-          n_steps=500):
+          n_steps=500, out=None):
     """Closed-form solution of the undamped pendulum (libration only).
 
     With ``k = sin(theta_max / 2)`` and ``omega_n = sqrt(g / L)``::
@@ -193,6 +193,8 @@ def exact(theta0, omega0, length, mass=None, *, g=9.81, damping=0.0, dt=0.01,
         Time between samples [s].
     n_steps : int, default=500
         Number of samples, the first at ``t = 0``.
+    out : ndarray of shape (n, n_steps), float64, default=None
+        Array to write the result into.
 
     Returns
     -------
@@ -203,13 +205,37 @@ def exact(theta0, omega0, length, mass=None, *, g=9.81, damping=0.0, dt=0.01,
     ValueError
         If ``damping != 0`` or a row is on or above the separatrix.
     """
+    theta0, omega0, length = _broadcast(theta0, omega0, length)
+    _check_exact(theta0, omega0, length, g, damping)
+    out = _output(out, theta0.shape[0], n_steps)
+    for _ in _exact_tiles(theta0, omega0, length, g, dt, out):
+        pass
+    return out
+
+
+def _check_exact(theta0, omega0, length, g, damping):
     if damping != 0:
         raise ValueError(
             f"method='exact' is the undamped closed form; got damping={damping}. "
             "Use method='rk4' or 'auto' for a damped pendulum."
         )
-    theta0, omega0, length = _broadcast(theta0, omega0, length)
-    n = theta0.shape[0]
+    rotating = np.flatnonzero(~_libration(theta0, omega0, length, g))
+    if rotating.size:
+        raise ValueError(
+            "method='exact' needs libration (energy below the separatrix); rows "
+            f"{rotating[:10].tolist()} go over the top. Use method='rk4' or 'auto'."
+        )
+
+
+def _exact_tiles(theta0, omega0, length, g, dt, out):
+    """Fill ``out`` with the closed form, yielding each finished row tile.
+
+    The tiles are ``_CACHE_ROWS`` rows, so the caller can work on each
+    (add noise) while it is still in cache.  Rows must librate.
+    """
+    n, n_steps = out.shape
+    if n == 0 or n_steps == 0:
+        return
     # libration about the nearest multiple of 2*pi
     shift = 2 * np.pi * np.round(theta0 / (2 * np.pi))
     half = (theta0 - shift) / 2
@@ -217,15 +243,6 @@ def exact(theta0, omega0, length, mass=None, *, g=9.81, damping=0.0, dt=0.01,
     ks0 = np.sin(half)  # k sn(u0)
     kc0 = omega0 / (2 * omega_n)  # k cn(u0)
     m = ks0**2 + kc0**2
-    rotating = np.flatnonzero(~(m < _LIBRATION_LIMIT))
-    if rotating.size:
-        raise ValueError(
-            "method='exact' needs libration (energy below the separatrix); rows "
-            f"{rotating[:10].tolist()} go over the top. Use method='rk4' or 'auto'."
-        )
-    out = np.empty((n, n_steps))
-    if n == 0 or n_steps == 0:
-        return out
     k = np.sqrt(m)
     moving = k > 0
     k_safe = np.where(moving, k, 1.0)
@@ -242,32 +259,41 @@ def exact(theta0, omega0, length, mass=None, *, g=9.81, damping=0.0, dt=0.01,
     Gs, Gc, Gd = G[:, 0], G[:, 1], G[:, 2]
     Hs, Hc, Hd = H[:, 0], H[:, 1], H[:, 2]
     # theta/2 = atan2(k (sG cH dH + sH cG dG), dG dH - m sG cG sH cH):
-    # the addition theorem with its common denominator cancelled
-    g1, g2, g3, g4 = k[:, None] * Gs, k[:, None] * Gc * Gd, Gd, m[:, None] * Gs * Gc
-    h1, h2, h3, h4 = Hc * Hd, Hs, Hd, Hs * Hc
+    # the addition theorem with its common denominator cancelled.  Both
+    # arguments are, per row, a product of an (A, 2) and a (2, B) matrix:
+    # one batched matmul each (four times faster than broadcasting).
+    kr, mr = k[:, None], m[:, None]
+    num_g = np.stack([kr * Gs, kr * Gc * Gd], axis=-1)
+    num_h = np.stack([Hc * Hd, Hs], axis=1)
+    den_g = np.stack([Gd, -mr * Gs * Gc], axis=-1)
+    den_h = np.stack([Hd, Hs * Hc], axis=1)
     padded = A * B != n_steps
     shifted = shift.any()
     num = np.empty((min(n, _CACHE_ROWS), A, B))
-    den, tmp = np.empty_like(num), np.empty_like(num)
+    den = np.empty_like(num)
     for start in range(0, n, _CACHE_ROWS):
-        rows = slice(start, start + _CACHE_ROWS)
-        r = min(n - start, _CACHE_ROWS)
-        nm, dn, tm = num[:r], den[:r], tmp[:r]
-        np.multiply(g1[rows, :, None], h1[rows, None, :], out=nm)
-        np.multiply(g2[rows, :, None], h2[rows, None, :], out=tm)
-        nm += tm
-        np.multiply(g3[rows, :, None], h3[rows, None, :], out=dn)
-        np.multiply(g4[rows, :, None], h4[rows, None, :], out=tm)
-        dn -= tm
+        rows = slice(start, min(start + _CACHE_ROWS, n))
+        r = rows.stop - start
+        nm, dn = num[:r], den[:r]
+        np.matmul(num_g[rows], num_h[rows], out=nm)
+        np.matmul(den_g[rows], den_h[rows], out=dn)
+        tile = out[rows]
         if padded:
             np.arctan2(nm, dn, out=nm)
-            np.multiply(nm.reshape(r, A * B)[:, :n_steps], 2.0, out=out[rows])
+            np.multiply(nm.reshape(r, A * B)[:, :n_steps], 2.0, out=tile)
         else:
-            tile = out[rows]
             np.arctan2(nm, dn, out=tile.reshape(r, A, B))
             tile *= 2.0
         if shifted:
-            out[rows] += shift[rows, None]
+            tile += shift[rows, None]
+        yield rows
+
+
+def _output(out, n, n_steps):
+    if out is None:
+        return np.empty((n, n_steps))
+    if out.shape != (n, n_steps) or out.dtype != np.float64:
+        raise ValueError(f"out must be a float64 array of shape {(n, n_steps)}")
     return out
 
 
@@ -276,7 +302,7 @@ def _damping_rate(length, mass, damping):
 
 
 def rk4(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
-        n_steps=500):
+        n_steps=500, out=None):
     """Classic fourth-order Runge-Kutta, vectorised over trajectories.
 
     One step of size ``dt`` per sample, in float64; valid for any energy
@@ -296,6 +322,8 @@ def rk4(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
         Time between samples and integration step [s].
     n_steps : int, default=500
         Number of samples, the first at ``t = 0``.
+    out : ndarray of shape (n, n_steps), float64, default=None
+        Array to write the result into.
 
     Returns
     -------
@@ -304,7 +332,7 @@ def rk4(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
     theta0, omega0, length, mass = _broadcast(theta0, omega0, length, mass)
     w2 = g / length
     c = _damping_rate(length, mass, damping)
-    out = np.empty((theta0.shape[0], n_steps))
+    out = _output(out, theta0.shape[0], n_steps)
     if n_steps == 0:
         return out
     th, om = theta0.copy(), omega0.copy()
@@ -333,7 +361,7 @@ def rk4(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
 
 
 def euler_cromer(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
-                 n_steps=500):
+                 n_steps=500, out=None):
     """Semi-implicit (Euler-Cromer) scheme of the original article.
 
     ``omega += -(g/L) sin(theta) dt - damping/(m L²) omega dt`` then
@@ -355,6 +383,8 @@ def euler_cromer(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
         Time step [s].
     n_steps : int, default=500
         Number of samples, the first at ``t = 0``.
+    out : ndarray of shape (n, n_steps), float64, default=None
+        Array to write the result into.
 
     Returns
     -------
@@ -363,7 +393,7 @@ def euler_cromer(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
     theta0, omega0, length, mass = _broadcast(theta0, omega0, length, mass)
     w2 = g / length
     c = _damping_rate(length, mass, damping)
-    out = np.empty((theta0.shape[0], n_steps))
+    out = _output(out, theta0.shape[0], n_steps)
     if n_steps == 0:
         return out
     th, om = theta0.copy(), omega0.copy()
@@ -381,6 +411,32 @@ def euler_cromer(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
 
 #: String options map to implementations through this one dict.
 SOLVERS = {"exact": exact, "rk4": rk4, "euler-cromer": euler_cromer}
+
+
+class _ObservationNoise:
+    """Gaussian noise of standard deviation ``std[j]`` at column ``j``.
+
+    Each block of ``_NOISE_ROWS`` rows draws float32 normals (torch draws
+    them twice as fast as numpy) from a torch generator seeded by its own
+    word of ``SeedSequence(seed)``, tile after tile in row order, so the
+    noise depends on the seed only, never on the threads or the solver.
+    """
+
+    def __init__(self, std, seed, n_rows):
+        self.std = std.astype(np.float32)
+        self.seeds = np.random.SeedSequence(seed).generate_state(
+            max(1, -(-n_rows // _NOISE_ROWS)), dtype=np.uint64) & np.uint64(2**63 - 1)
+        self.generators = {}
+
+    def add(self, out, rows):
+        """Add noise to ``out[rows]``, a tile inside one block, in order."""
+        block = rows.start // _NOISE_ROWS
+        if block not in self.generators:  # one thread per block: no race
+            self.generators[block] = torch.Generator().manual_seed(int(self.seeds[block]))
+        z = torch.randn((rows.stop - rows.start, self.std.shape[0]),
+                        generator=self.generators[block]).numpy()
+        z *= self.std
+        out[rows] += z
 
 
 def _libration(theta0, omega0, length, g):
@@ -434,38 +490,32 @@ def simulate(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
             f"method must be one of {sorted(SOLVERS) + ['auto']}; got {method!r}"
         )
     if method == "exact":  # fail before any work, naming the rows
-        exact(theta0[:0], omega0[:0], length[:0], g=g, damping=damping)
-        rotating = np.flatnonzero(~_libration(theta0, omega0, length, g))
-        if rotating.size:
-            raise ValueError(
-                "method='exact' needs libration (energy below the separatrix); "
-                f"rows {rotating[:10].tolist()} go over the top. "
-                "Use method='rk4' or 'auto'."
-            )
-    noisy = noise_std != 0 or noise_growth != 0
-    if noisy:
-        std = (noise_std + noise_growth * dt * np.arange(n_steps)).astype(np.float32)
-        seeds = np.random.SeedSequence(seed).generate_state(-(-n // _NOISE_ROWS),
-                                                            dtype=np.uint64)
+        _check_exact(theta0, omega0, length, g, damping)
+    noise = None
+    if noise_std != 0 or noise_growth != 0:
+        noise = _ObservationNoise(noise_std + noise_growth * dt * np.arange(n_steps),
+                                  seed, n)
     out = np.empty((n, n_steps))
     kwargs = dict(g=g, damping=damping, dt=dt, n_steps=n_steps)
 
     def block(rows):
+        args = theta0[rows], omega0[rows], length[rows], mass[rows]
+        if plan == [(exact, None)]:
+            # the common case: noise added to each tile while it is in cache
+            for tile in _exact_tiles(*args[:3], g, dt, out[rows]):
+                if noise is not None:
+                    noise.add(out, slice(rows.start + tile.start, rows.start + tile.stop))
+            return
         for solver, mask in plan:
-            idx = rows if mask is None else rows.start + np.flatnonzero(mask[rows])
-            out[idx] = solver(theta0[idx], omega0[idx], length[idx], mass[idx],
-                              **kwargs)
-        if noisy:
-            for start in range(rows.start, rows.stop, _NOISE_ROWS):
-                # torch draws float32 normals twice as fast as numpy
-                gen = torch.Generator().manual_seed(
-                    int(seeds[start // _NOISE_ROWS]) & (2**63 - 1))
-                for tile_start in range(start, min(start + _NOISE_ROWS, n),
-                                        _CACHE_ROWS):
-                    tile = out[tile_start:min(tile_start + _CACHE_ROWS, n)]
-                    z = torch.randn(tile.shape, generator=gen).numpy()
-                    z *= std
-                    tile += z
+            if mask is None:
+                solver(*args, out=out[rows], **kwargs)
+            else:
+                idx = rows.start + np.flatnonzero(mask[rows])
+                out[idx] = solver(theta0[idx], omega0[idx], length[idx], mass[idx],
+                                  **kwargs)
+        if noise is not None:
+            for start in range(rows.start, rows.stop, _CACHE_ROWS):
+                noise.add(out, slice(start, min(start + _CACHE_ROWS, rows.stop)))
 
     _map_blocks(block, n)
     return out
