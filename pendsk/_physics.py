@@ -493,12 +493,18 @@ def simulate(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
         _check_exact(theta0, omega0, length, g, damping)
     noise = None
     if noise_std != 0 or noise_growth != 0:
-        noise = _ObservationNoise(noise_std + noise_growth * dt * np.arange(n_steps),
-                                  seed, n)
+        with np.errstate(over="ignore"):
+            noise = _ObservationNoise(
+                noise_std + noise_growth * dt * np.arange(n_steps), seed, n)
     out = np.empty((n, n_steps))
     kwargs = dict(g=g, damping=damping, dt=dt, n_steps=n_steps)
 
     def block(rows):
+        # overflow is reported once, as an error, below
+        with np.errstate(over="ignore", invalid="ignore"):
+            _simulate_rows(rows)
+
+    def _simulate_rows(rows):
         args = theta0[rows], omega0[rows], length[rows], mass[rows]
         if plan == [(exact, None)]:
             # the common case: noise added to each tile while it is in cache
@@ -518,4 +524,11 @@ def simulate(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
                 noise.add(out, slice(start, min(start + _CACHE_ROWS, rows.stop)))
 
     _map_blocks(block, n)
+    # overflow only grows along a trajectory, so the last column tells
+    blown = np.flatnonzero(~np.isfinite(out[:, -1])) if n_steps else []
+    if len(blown):
+        raise ValueError(
+            f"the simulation overflowed in rows {blown[:10].tolist()}: dt={dt} is "
+            "too large for these pendulums (or the parameters are too large)"
+        )
     return out

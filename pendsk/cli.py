@@ -26,11 +26,22 @@ from .datasets import make_pendulum
 __all__ = ["main"]
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
-    return value
+_PARAMETERS = {"theta0": (0.5, 1.5), "omega0": (0.5, 1.5), "length": (1.0, 2.5),
+               "mass": (1.0, 2.5)}
+_RANGE_FLAGS = [f"--{name}-range" for name in _PARAMETERS]
+
+
+def _int_at_least(minimum):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer >= {minimum}, got {text!r}")
+        return value
+    return parse
 
 
 def _range(text):
@@ -57,13 +68,13 @@ def _parser():
                     "simulate their trajectories and write both to FILE "
                     "(.npz or .csv).",
     )
-    sim.add_argument("--n", type=_positive_int, required=True,
+    sim.add_argument("--n", type=_int_at_least(1), required=True,
                      help="number of trajectories")
     sim.add_argument("--out", type=Path, required=True, metavar="FILE",
                      help="output file, .npz or .csv")
     sim.add_argument("--format", choices=["npz", "csv"], default=None,
                      help="output format (default: from the file's suffix)")
-    sim.add_argument("--n-steps", type=_positive_int, default=500,
+    sim.add_argument("--n-steps", type=_int_at_least(1), default=500,
                      help="samples per trajectory (default: 500)")
     sim.add_argument("--dt", type=float, default=0.01, help="time step [s] (default: 0.01)")
     sim.add_argument("--g", type=float, default=10.0,
@@ -76,12 +87,12 @@ def _parser():
                      help="observation noise std at t=0 [rad] (default: 0)")
     sim.add_argument("--noise-growth", type=float, default=0.1,
                      help="growth of the noise std [rad/s] (default: 0.1, the article's)")
-    for name, default in [("theta0", (0.5, 1.5)), ("omega0", (0.5, 1.5)),
-                          ("length", (1.0, 2.5)), ("mass", (1.0, 2.5))]:
+    for name, default in _PARAMETERS.items():
         sim.add_argument(f"--{name}-range", type=_range, default=default,
                          metavar="LOW,HIGH",
                          help=f"uniform range of {name} (default: {default[0]},{default[1]})")
-    sim.add_argument("--seed", type=int, default=None, help="random seed")
+    sim.add_argument("--seed", type=_int_at_least(0), default=None,
+                     help="random seed, an integer >= 0")
     return parser
 
 
@@ -133,9 +144,19 @@ def main(argv=None):
     wrote 3 trajectories x 10 steps to ...p.npz
     0
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # a range value may start with "-" ("-1,-0.5"), which argparse would take
+    # for a flag: glue it to its flag as "--theta0-range=-1,-0.5"
+    for i in range(len(argv) - 2, -1, -1):
+        if argv[i] in _RANGE_FLAGS and argv[i + 1].startswith("-"):
+            argv[i:i + 2] = [f"{argv[i]}={argv[i + 1]}"]
     args = _parser().parse_args(argv)
     try:
         _simulate(args)
+    except MemoryError:
+        print(f"pendsk {args.command}: error: not enough memory for {args.n} "
+              f"trajectories x {args.n_steps} steps", file=sys.stderr)
+        return 1
     except (OSError, ValueError, TypeError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         where = f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""

@@ -12,6 +12,9 @@ __all__ = ["make_pendulum", "make_pendulum_regression"]
 
 def _simulate_box(n_samples, ranges, random_state, **simulator_params):
     """Trajectories and parameters drawn uniformly in a box of ranges."""
+    for name, pair in zip(PARAMETER_NAMES, ranges):
+        if np.ndim(pair) != 1 or len(pair) != 2:
+            raise ValueError(f"{name}_range must be a pair (low, high); got {pair!r}.")
     box = np.asarray(ranges, dtype=np.float64).T  # (2, 4): lows, highs
     for name, (low, high) in zip(PARAMETER_NAMES, box.T):
         if not (np.isfinite([low, high]).all() and low <= high):
