@@ -299,8 +299,14 @@ def _output(out, n, n_steps):
     return out
 
 
-def _damping_rate(length, mass, damping):
-    return damping / (mass * length**2)
+def _integrator_start(theta0, omega0, length, mass, g, damping, n_steps, out):
+    """State, coefficients and output (column 0 filled) of an integrator."""
+    theta0, omega0, length, mass = _broadcast(theta0, omega0, length, mass)
+    out = _output(out, theta0.shape[0], n_steps)
+    if n_steps:
+        out[:, 0] = theta0
+    # g/L and the damping rate damping / (m L²)
+    return theta0.copy(), omega0.copy(), g / length, damping / (mass * length**2), out
 
 
 def rk4(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
@@ -331,13 +337,8 @@ def rk4(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
     -------
     theta : ndarray of shape (n, n_steps)
     """
-    theta0, omega0, length, mass = _broadcast(theta0, omega0, length, mass)
-    w2 = g / length
-    c = _damping_rate(length, mass, damping)
-    out = _output(out, theta0.shape[0], n_steps)
-    if n_steps == 0:
-        return out
-    th, om = theta0.copy(), omega0.copy()
+    th, om, w2, c, out = _integrator_start(theta0, omega0, length, mass, g, damping,
+                                           n_steps, out)
     h, h2 = dt, dt / 2
 
     def acc(t, w):
@@ -347,7 +348,6 @@ def rk4(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
             a -= c * w
         return a
 
-    out[:, 0] = th
     for i in range(1, n_steps):
         a1 = acc(th, om)
         w_2 = om + h2 * a1
@@ -393,14 +393,8 @@ def euler_cromer(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
     -------
     theta : ndarray of shape (n, n_steps)
     """
-    theta0, omega0, length, mass = _broadcast(theta0, omega0, length, mass)
-    w2 = g / length
-    c = _damping_rate(length, mass, damping)
-    out = _output(out, theta0.shape[0], n_steps)
-    if n_steps == 0:
-        return out
-    th, om = theta0.copy(), omega0.copy()
-    out[:, 0] = th
+    th, om, w2, c, out = _integrator_start(theta0, omega0, length, mass, g, damping,
+                                           n_steps, out)
     for i in range(1, n_steps):
         # same operation order as the article: omega - (g/l)*sin(theta)*dt
         new_om = om - w2 * np.sin(th) * dt
