@@ -10,8 +10,7 @@ import inspect
 import re
 from pathlib import Path
 
-import pytest
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import pendsk
@@ -98,7 +97,3 @@ def test_discovery_finds_every_estimator():
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
-
-@pytest.mark.parametrize("estimator", _instances(), ids=lambda e: type(e).__name__)
-def test_clone_keeps_params(estimator):
-    assert clone(estimator).get_params() == estimator.get_params()
