@@ -5,8 +5,10 @@ learned models of its trajectories, each a scikit-learn estimator.
 """
 
 from . import datasets
+from ._regression import GaussianRegressor, TrajectoryRegressor
 from ._simulator import PendulumSimulator
 
 __version__ = "0.1.0"
 
-__all__ = ["PendulumSimulator", "__version__", "datasets"]
+__all__ = ["GaussianRegressor", "PendulumSimulator", "TrajectoryRegressor",
+           "__version__", "datasets"]

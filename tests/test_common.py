@@ -18,6 +18,10 @@ import pendsk
 #: Small, fast settings per estimator class name.
 TEST_PARAMS = {
     "PendulumSimulator": {"n_steps": 20},
+    "TrajectoryRegressor": {"hidden_layer_sizes": (16,), "max_epochs": 20,
+                            "batch_size": 32, "lr": 1e-2, "random_state": 0},
+    "GaussianRegressor": {"hidden_layer_sizes": (16,), "max_epochs": 20,
+                          "batch_size": 32, "lr": 1e-2, "random_state": 0},
 }
 
 _SCHEMA = (

@@ -1,0 +1,381 @@
+"""Neural regressors of the article's first half: θ(t) from parameters."""
+
+from numbers import Real
+
+import numpy as np
+from scipy.special import ndtri
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+
+from ._base import NeuralEstimator
+from ._modules import MLP, GaussianMLP, GaussianNLLLoss
+
+__all__ = ["GaussianRegressor", "TrajectoryRegressor"]
+
+
+class _NeuralRegressor(RegressorMixin, NeuralEstimator):
+    """What both regressors share: targets, scaling, fit, partial_fit, predict."""
+
+    def _validate_fit_data(self, X, y, reset):
+        return validate_data(self, X, y, reset=reset, multi_output=True,
+                             y_numeric=True, dtype=np.float64)
+
+    def _fit_targets(self, y, reset):
+        y2 = y.reshape(len(y), -1)
+        if reset:
+            self._y_is_1d = y.ndim == 1
+            self._y_scaler = StandardScaler().fit(y2)
+        elif y2.shape[1] != self._y_scaler.n_features_in_:
+            raise ValueError(f"y has {y2.shape[1]} targets, but {type(self).__name__} "
+                             f"was fitted with {self._y_scaler.n_features_in_}.")
+        return self._y_scaler.transform(y2)
+
+    def _output(self, z):
+        """Standardised 2-D outputs back to target units and shape."""
+        out = self._y_scaler.inverse_transform(z)
+        return out.ravel() if self._y_is_1d else out
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, e.g. ``(theta0, omega0, length, mass, t)`` rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets, e.g. the observed angle, or whole trajectories.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train for one more epoch on ``(X, y)``.
+
+        The first call initialises the network and the scaling from this
+        data; later calls keep them and continue training, at the constant
+        learning rate ``lr`` and without early stopping.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+_SHARED_PARAMETERS = """
+    hidden_layer_sizes : array-like of int, default=(64, 64, 64)
+        Width of each hidden layer.
+    activation : {"silu", "relu", "tanh", "gelu", "elu", "leaky_relu", \
+"logistic", "identity"}, default="silu"
+        Nonlinearity after each hidden layer.
+    lr : float, default=2e-3
+        Learning rate of Adam.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"``: the learning rate decays from ``lr`` to 0 along half a
+        cosine over the ``max_epochs`` epochs of each :meth:`fit` call.
+    max_epochs : int, default=200
+        Passes over the training data per :meth:`fit` call.
+    batch_size : int, default=512
+        Rows per gradient step.
+    weight_decay : float, default=0.0
+        L2 penalty (Adam's ``weight_decay``).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop when their
+        loss has not improved by 1e-4 for ``n_iter_no_change`` epochs,
+        restoring the best weights (skorch's ``EarlyStopping``).
+    validation_fraction : float, default=0.1
+        Share of rows held out when ``early_stopping`` is on.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    warm_start : bool, default=False
+        Let :meth:`fit` continue from the current weights (``max_epochs``
+        more epochs, a new schedule) instead of starting afresh.
+    callbacks : list of skorch callbacks or (name, callback) tuples, \
+default=None
+        Extra skorch callbacks, cloned at each training call.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train and predict; ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights and the batch order (torch's global generator is
+        left as the caller had it).  With an int, two fits give identical
+        predictions.
+    verbose : int, default=0
+        0 silent; 1 a progress bar and a table of per-epoch losses."""
+
+_SHARED_ATTRIBUTES = """
+    net_ : skorch.NeuralNet
+        The trained skorch network (its torch module is ``net_.module_``).
+    history_ : skorch.History
+        Per-epoch (and per-batch) losses, e.g. ``history_[:, "train_loss"]``.
+    device_ : torch.device
+        The device used.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit`, defined only when `X`
+        has feature names that are all strings."""
+
+_NOTES = """
+    Inputs and targets are standardised inside the estimator (no scaler is
+    needed in front).  Training runs in float32 with batches sliced from
+    in-memory tensors; predictions apply the trained weights in float64, so
+    they do not depend on how many rows are predicted at once.  A loss that
+    becomes NaN or infinite stops :meth:`fit` with a ValueError naming the
+    epoch."""
+
+
+class TrajectoryRegressor(_NeuralRegressor):
+    """Neural-network regression of trajectories from physical parameters.
+
+    A multilayer perceptron trained by mean squared error, on skorch.  With
+    the article's pointwise data (rows ``theta0, omega0, length, mass, t``,
+    target θ(t)) it learns the pendulum's dynamics from noisy observations;
+    with parameter rows and 2-D targets it predicts whole trajectories.
+
+    Parameters
+    ----------{params}
+
+    Attributes
+    ----------{attributes}
+
+    See Also
+    --------
+    GaussianRegressor : The same network, also predicting the noise.
+    sklearn.neural_network.MLPRegressor : scikit-learn's MLP (needs a scaler).
+
+    Notes
+    -----{notes}
+
+    Examples
+    --------
+    >>> from pendsk import TrajectoryRegressor
+    >>> from pendsk.datasets import make_pendulum_regression
+    >>> X, y = make_pendulum_regression(n_trajectories=20, random_state=0)
+    >>> reg = TrajectoryRegressor(max_epochs=20, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    >>> round(reg.score(X, y), 1)
+    0.9
+    """
+
+    def __init__(self, hidden_layer_sizes=(64, 64, 64), activation="silu", *,
+                 lr=2e-3, lr_schedule="cosine", max_epochs=200, batch_size=512,
+                 weight_decay=0.0, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, warm_start=False, callbacks=None, device="cpu",
+                 random_state=None, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_spec(self, n_features, n_outputs):
+        return MLP, dict(n_inputs=n_features, n_outputs=n_outputs,
+                         hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                         activation=self.activation)
+
+    def predict(self, X):
+        """Predict the targets of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predictions, float64.
+        """
+        return self._output(self._forward(self._validate_X(X)))
+
+
+class GaussianRegressor(_NeuralRegressor):
+    """Neural regression with a learned Gaussian noise model.
+
+    The network predicts a mean and a standard deviation for each output
+    and is trained by Gaussian negative log-likelihood
+    (:class:`torch.nn.GaussianNLLLoss`), so the std is really learned (the
+    article's "Gaussian" model fitted its mean by MSE).  Predictions come
+    with calibrated intervals, and :meth:`sample_y` draws plausible
+    observations.
+
+    Parameters
+    ----------
+    noise : {{"heteroscedastic", "homoscedastic"}} or float, \
+default="heteroscedastic"
+        ``"heteroscedastic"``: the std depends on ``X`` (e.g. grows with t).
+        ``"homoscedastic"``: one learned std per target.  A positive float:
+        that fixed std in target units (the article's "mean only" model;
+        training then amounts to least squares).{params}
+
+    Attributes
+    ----------{attributes}
+
+    See Also
+    --------
+    TrajectoryRegressor : The same network trained by least squares.
+    sklearn.gaussian_process.GaussianProcessRegressor : ``predict`` with
+        ``return_std`` and ``sample_y`` follow its conventions.
+
+    Notes
+    -----{notes}
+
+    Examples
+    --------
+    >>> from pendsk import GaussianRegressor
+    >>> from pendsk.datasets import make_pendulum_regression
+    >>> X, y = make_pendulum_regression(n_trajectories=20, random_state=0)
+    >>> reg = GaussianRegressor(max_epochs=20, random_state=0).fit(X, y)
+    >>> mean, std = reg.predict(X[:3], return_std=True)
+    >>> mean.shape, std.shape
+    ((3,), (3,))
+    >>> reg.sample_y(X[:3], n_samples=5, random_state=0).shape
+    (3, 5)
+    """
+
+    _parameter_constraints = {
+        **NeuralEstimator._parameter_constraints,
+        "noise": [StrOptions({"heteroscedastic", "homoscedastic"}),
+                  Interval(Real, 0, None, closed="neither")],
+    }
+    _criterion = GaussianNLLLoss
+
+    def __init__(self, noise="heteroscedastic", hidden_layer_sizes=(64, 64, 64),
+                 activation="silu", *, lr=2e-3, lr_schedule="cosine", max_epochs=200,
+                 batch_size=512, weight_decay=0.0, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, warm_start=False,
+                 callbacks=None, device="cpu", random_state=None, verbose=0):
+        self.noise = noise
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_spec(self, n_features, n_outputs):
+        noise = self.noise
+        if not isinstance(noise, str):
+            # a fixed std in target units, per standardised target
+            noise = float(noise) / self._y_scaler.scale_
+        return GaussianMLP, dict(n_inputs=n_features, n_outputs=n_outputs,
+                                 hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                                 activation=self.activation, noise=noise)
+
+    def predict(self, X, return_std=False):
+        """Predict the mean (and std) of the targets of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        return_std : bool, default=False
+            Also return the predicted standard deviation of the noise.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted mean.
+        y_std : ndarray, same shape as ``y_mean``
+            Predicted standard deviation; only when ``return_std`` is True.
+        """
+        mean, var = self._forward(self._validate_X(X))
+        mean = self._output(mean)
+        if not return_std:
+            return mean
+        std = np.sqrt(var) * self._y_scaler.scale_
+        return mean, (std.ravel() if self._y_is_1d else std)
+
+    def predict_interval(self, X, coverage=0.9):
+        """Central interval holding ``coverage`` of the predicted noise.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        coverage : float, default=0.9
+            Probability mass inside the interval, in (0, 1).
+
+        Returns
+        -------
+        lower, upper : ndarray, each shaped as :meth:`predict`'s output
+            Interval bounds ``mean ∓ z · std``.
+        """
+        if not isinstance(coverage, Real) or not 0 < coverage < 1:
+            raise ValueError(f"coverage must be a float in (0, 1), got {coverage!r}.")
+        mean, std = self.predict(X, return_std=True)
+        half = ndtri(0.5 + coverage / 2) * std
+        return mean - half, mean + half
+
+    def sample_y(self, X, n_samples=1, random_state=None):
+        """Draw observations from the predicted Gaussian of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples_X, n_features)
+            Inputs.
+        n_samples : int, default=1
+            Draws per row.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws.
+
+        Returns
+        -------
+        y_samples : ndarray of shape (n_samples_X, n_samples) or \
+(n_samples_X, n_targets, n_samples)
+            Draws, as :meth:`GaussianProcessRegressor.sample_y` shapes them.
+        """
+        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
+                or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
+        mean, std = self.predict(X, return_std=True)
+        rng = check_random_state(random_state)
+        noise = rng.standard_normal(mean.shape + (n_samples,))
+        return mean[..., None] + std[..., None] * noise
+
+
+for _cls in (TrajectoryRegressor, GaussianRegressor):
+    _cls.__doc__ = _cls.__doc__.format(
+        params=_SHARED_PARAMETERS, attributes=_SHARED_ATTRIBUTES, notes=_NOTES)
