@@ -78,6 +78,26 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
         """
         return self._fit(X, y, incremental=True)
 
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of :meth:`predict` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        score : float
+            :func:`sklearn.metrics.r2_score` (averaged uniformly over targets
+            for 2-D ``y``); 1 is perfect, 0 is predicting the mean.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
@@ -133,7 +153,7 @@ _SHARED_ATTRIBUTES = """
         The device used.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :meth:`fit`, defined only when `X`
         has feature names that are all strings."""
 
@@ -297,6 +317,9 @@ default="heteroscedastic"
 
     def _module_spec(self, n_features, n_outputs):
         noise = self.noise
+        if isinstance(noise, bool):
+            raise ValueError("noise must be 'heteroscedastic', 'homoscedastic' or a "
+                             f"positive float std, got {noise!r}.")
         if not isinstance(noise, str):
             # a fixed std in target units, per standardised target
             noise = float(noise) / self._y_scaler.scale_

@@ -1,0 +1,189 @@
+"""The torch networks of pendsk._modules: MLP, GaussianMLP, GaussianNLLLoss.
+
+Plain torch, no estimator: layer structure, the (mean, variance) output of
+each noise mode, exact fixed variances in float32 and float64, and the loss
+against torch's functional form.  How the estimators train them is tested in
+test_regression.py and test_base.py.
+"""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+from torch import nn
+
+from pendsk._modules import ACTIVATIONS, MLP, GaussianMLP, GaussianNLLLoss
+
+
+@pytest.fixture(autouse=True)
+def seeded_torch():
+    """Seed torch's global generator for each test, and give it back after."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        yield
+
+
+def _linears(module):
+    return [m for m in module.modules() if isinstance(m, nn.Linear)]
+
+
+# --------------------------------------------------------------------------
+# MLP
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hidden", [(), (5,), (8, 3, 7)])
+def test_mlp_layers_and_widths(hidden):
+    mlp = MLP(4, 2, hidden, "tanh")
+    linears = _linears(mlp)
+    assert len(linears) == len(hidden) + 1
+    widths = [4, *hidden, 2]
+    assert [(m.in_features, m.out_features) for m in linears] == list(
+        zip(widths[:-1], widths[1:]))
+    # Linear, activation, Linear, activation, ..., Linear: the output is linear
+    assert len(mlp) == 2 * len(hidden) + 1
+    assert isinstance(mlp[-1], nn.Linear)
+    assert mlp(torch.randn(11, 4)).shape == (11, 2)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_mlp_activation_after_each_hidden_layer(activation):
+    mlp = MLP(3, 1, (6, 6), activation)
+    assert [type(m) for m in mlp] == [
+        nn.Linear, ACTIVATIONS[activation], nn.Linear, ACTIVATIONS[activation], nn.Linear]
+    assert mlp(torch.randn(5, 3)).shape == (5, 1)
+
+
+def test_mlp_defaults():
+    mlp = MLP(5, 1)
+    assert [m.out_features for m in _linears(mlp)] == [64, 64, 64, 1]
+    assert sum(isinstance(m, nn.SiLU) for m in mlp) == 3
+
+
+def test_activations_are_the_documented_names():
+    assert set(ACTIVATIONS) == {"identity", "logistic", "tanh", "relu", "leaky_relu",
+                                "elu", "gelu", "silu"}
+    assert ACTIVATIONS["logistic"] is nn.Sigmoid
+    for cls in ACTIVATIONS.values():
+        assert issubclass(cls, nn.Module)
+
+
+def test_mlp_identity_activation_is_affine():
+    mlp = MLP(3, 2, (4, 4), "identity")
+    x, y = torch.randn(6, 3), torch.randn(6, 3)
+    torch.testing.assert_close(mlp(x + y) - mlp(y), mlp(x) - mlp(torch.zeros(6, 3)))
+
+
+# --------------------------------------------------------------------------
+# GaussianMLP
+# --------------------------------------------------------------------------
+
+NOISES = ["heteroscedastic", "homoscedastic", 0.3, [0.1, 0.2, 0.5]]
+
+
+@pytest.mark.parametrize("noise", NOISES, ids=str)
+def test_gaussian_mlp_returns_mean_and_positive_variance(noise):
+    module = GaussianMLP(4, 3, (8, 8), "tanh", noise=noise)
+    out = module(torch.randn(10, 4))
+    assert isinstance(out, tuple) and len(out) == 2
+    mean, var = out
+    assert mean.shape == var.shape == (10, 3)
+    assert mean.dtype == var.dtype == torch.float32
+    assert torch.all(var > 0)
+
+
+@pytest.mark.parametrize("noise", NOISES, ids=str)
+def test_gaussian_mlp_network(noise):
+    module = GaussianMLP(4, 3, (8, 5), "relu", noise=noise)
+    heads = 2 if noise == "heteroscedastic" else 1
+    assert [m.out_features for m in _linears(module.net)] == [8, 5, heads * 3]
+    assert sum(isinstance(m, nn.ReLU) for m in module.net) == 2
+
+
+def test_heteroscedastic_variance_is_softplus_of_the_second_head():
+    module = GaussianMLP(4, 3, (8,), noise="heteroscedastic")
+    x = torch.randn(10, 4)
+    mean, var = module(x)
+    out = module.net(x)
+    torch.testing.assert_close(mean, out[:, :3], rtol=0, atol=0)
+    torch.testing.assert_close(var, nn.functional.softplus(out[:, 3:]), rtol=0, atol=0)
+    # it depends on the input: no two rows share a variance
+    assert torch.all(var[1:] != var[:-1])
+    assert not hasattr(module, "log_std") and not hasattr(module, "fixed_var")
+
+
+def test_homoscedastic_variance_is_a_learnable_parameter():
+    module = GaussianMLP(4, 3, (8,), noise="homoscedastic")
+    assert isinstance(module.log_std, nn.Parameter)
+    assert module.log_std.requires_grad and module.log_std.shape == (3,)
+    assert any(p is module.log_std for p in module.parameters())
+    assert not hasattr(module, "fixed_var")
+    with torch.no_grad():
+        module.log_std.copy_(torch.tensor([-1.0, 0.0, 0.5]))
+    mean, var = module(torch.randn(10, 4))
+    torch.testing.assert_close(var, torch.exp(2 * module.log_std).expand(10, 3))
+    # the same for every row
+    assert torch.all(var == var[0])
+    # and trained by the likelihood
+    GaussianNLLLoss()((mean, var), torch.randn(10, 3)).backward()
+    assert torch.all(module.log_std.grad != 0)
+
+
+@pytest.mark.parametrize("std", [0.3, 1e-3, [0.1, 0.2, 0.7]], ids=str)
+def test_fixed_variance_is_exactly_std_squared(std):
+    module = GaussianMLP(4, 3, (8,), noise=std)
+    # no learned variance: only the network's weights are parameters
+    assert all(name.startswith("net.") for name, _ in module.named_parameters())
+    assert not hasattr(module, "log_std")
+    assert "fixed_var" in module.state_dict()
+    std64 = np.broadcast_to(np.asarray(std, dtype=np.float64), (3,))
+
+    _, var = module(torch.randn(6, 4))
+    assert var.dtype == torch.float32
+    assert_array_equal(var.detach().numpy(),
+                       np.broadcast_to((std64**2).astype(np.float32), (6, 3)))
+
+    module.double()
+    _, var = module(torch.randn(6, 4, dtype=torch.float64))
+    assert var.dtype == torch.float64
+    assert_array_equal(var.detach().numpy(), np.broadcast_to(std64**2, (6, 3)))
+
+
+def test_fixed_variance_is_a_float64_buffer():
+    # kept in float64 so that a float64 forward pass gives the std exactly
+    module = GaussianMLP(2, 1, (4,), noise=0.1)
+    assert module.fixed_var.dtype == torch.float64
+    assert module.fixed_var.item() == 0.1**2
+
+
+# --------------------------------------------------------------------------
+# GaussianNLLLoss
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [{}, {"full": True}, {"reduction": "sum"},
+                                    {"reduction": "none"}, {"eps": 1e-2}], ids=str)
+def test_nll_loss_is_torchs_gaussian_nll(kwargs):
+    mean, target = torch.randn(7, 3), torch.randn(7, 3)
+    var = torch.rand(7, 3) + 1e-3
+    var.requires_grad_(True)
+    loss = GaussianNLLLoss(**kwargs)((mean, var), target)
+    expected = nn.functional.gaussian_nll_loss(mean, target, var, **kwargs)
+    torch.testing.assert_close(loss, expected, rtol=0, atol=0)
+    loss.sum().backward()
+    assert var.grad is not None and torch.any(var.grad != 0)
+
+
+def test_nll_loss_gradient_wrt_variance():
+    # d/dvar 0.5 (log var + r² / var) = 0.5 (1 / var - r² / var²), per element
+    mean, target = torch.randn(5, 2), torch.randn(5, 2)
+    var = (torch.rand(5, 2) + 0.1).requires_grad_(True)
+    GaussianNLLLoss(reduction="sum")((mean, var), target).backward()
+    r2 = (target - mean) ** 2
+    torch.testing.assert_close(var.grad, 0.5 * (1 / var - r2 / var**2).detach())
+
+
+def test_nll_loss_trains_a_gaussian_mlp_end_to_end():
+    module = GaussianMLP(4, 2, (8,), noise="heteroscedastic")
+    loss = GaussianNLLLoss()(module(torch.randn(9, 4)), torch.randn(9, 2))
+    assert loss.shape == ()
+    loss.backward()
+    assert all(p.grad is not None and torch.any(p.grad != 0) for p in module.parameters())
