@@ -150,7 +150,9 @@ class NeuralEstimator(BaseEstimator):
       be ``None``); ``_fit_targets(y, reset)`` → the 2-D training targets
       or ``None`` (fit the target scaler there when ``reset``);
     - ``_module_spec(n_features, n_outputs)`` → ``(module class, kwargs)``;
-    - ``_criterion`` (class attribute): the loss module class.
+    - ``_criterion`` (class attribute): the loss module class;
+    - ``_network_params`` (class attribute): the hyperparameters that shape
+      the network, which warm starts and partial_fit must not change.
 
     Shared hyperparameters: ``hidden_layer_sizes``, ``activation``, ``lr``,
     ``lr_schedule``, ``max_epochs``, ``batch_size``, ``weight_decay``,
@@ -178,6 +180,9 @@ class NeuralEstimator(BaseEstimator):
 
     #: Loss module class, called as ``criterion(y_pred, y_true)``.
     _criterion = torch.nn.MSELoss
+
+    #: Hyperparameters that define the network: fixed once it is built.
+    _network_params = ("hidden_layer_sizes", "activation")
 
     # -- hooks ---------------------------------------------------------------
 
@@ -223,9 +228,24 @@ class NeuralEstimator(BaseEstimator):
                 callbacks.append(clone(callback, safe=False))
         return callbacks
 
+    def _check_same_network(self):
+        """Continuing to train needs the network the hyperparameters describe."""
+        now = {name: getattr(self, name) for name in self._network_params}
+        changed = [name for name, value in now.items()
+                   if not np.array_equal(np.asarray(value, dtype=object),
+                                         np.asarray(self._network[name], dtype=object))]
+        if changed:
+            raise ValueError(
+                "Cannot continue training (warm_start or partial_fit) after changing "
+                + ", ".join(f"{name} from {self._network[name]!r} to {now[name]!r}"
+                            for name in changed)
+                + "; call fit with warm_start=False to build a new network.")
+
     def _fit(self, X, y=None, *, incremental=False):
         """Validate, standardise and train; ``incremental``: one more epoch."""
         first = not hasattr(self, "net_") or not (incremental or self.warm_start)
+        if not first:
+            self._check_same_network()
         hidden = self._check_hidden_layer_sizes()
         X, y = self._validate_fit_data(X, y, reset=first)
         if first:
@@ -253,6 +273,7 @@ class NeuralEstimator(BaseEstimator):
             if first:
                 n_outputs = None if targets is None else targets.shape[1]
                 module, module_kwargs = self._module_spec(X.shape[1], n_outputs)
+                self._network = {name: getattr(self, name) for name in self._network_params}
                 self.net_ = _Net(
                     module, criterion=self._criterion, optimizer=torch.optim.Adam,
                     lr=self.lr, optimizer__weight_decay=self.weight_decay,

@@ -292,6 +292,7 @@ default="heteroscedastic"
                   Interval(Real, 0, None, closed="neither")],
     }
     _criterion = GaussianNLLLoss
+    _network_params = ("noise", *NeuralEstimator._network_params)
 
     def __init__(self, noise="heteroscedastic", hidden_layer_sizes=(64, 64, 64),
                  activation="silu", *, lr=2e-3, lr_schedule="cosine", max_epochs=200,

@@ -266,6 +266,21 @@ def test_warm_start_continues_from_the_current_weights(data):
     assert len(cold.history_) == 5
 
 
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_continuing_refuses_a_changed_network(cls, data):
+    X, y = data
+    model = _fit(cls, data, warm_start=True)
+    model.set_params(hidden_layer_sizes=list(FAST["hidden_layer_sizes"])).fit(X, y)
+    model.set_params(hidden_layer_sizes=(8,), activation="tanh")
+    with pytest.raises(ValueError, match=r"after changing hidden_layer_sizes from \(16, 16\) "
+                                         r"to \(8,\), activation from 'silu' to 'tanh'"):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match="call fit with warm_start=False"):
+        model.partial_fit(X, y)
+    model.set_params(warm_start=False).fit(X, y)
+    assert model.net_.module_ is not None and len(model.history_) == FAST["max_epochs"]
+
+
 def test_early_stopping_holds_out_rows_and_restores_the_best_epoch(data):
     X, y = data
     model = _fit(TrajectoryRegressor, data, max_epochs=300, early_stopping=True,
