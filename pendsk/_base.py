@@ -246,7 +246,7 @@ class NeuralEstimator(BaseEstimator):
         first = not hasattr(self, "net_") or not (incremental or self.warm_start)
         if not first:
             self._check_same_network()
-        hidden = self._check_hidden_layer_sizes()
+        self._check_hidden_layer_sizes()
         X, y = self._validate_fit_data(X, y, reset=first)
         if first:
             self.device_ = _resolve_device(self.device)
