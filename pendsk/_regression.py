@@ -1,13 +1,13 @@
 """Neural regressors of the article's first half: θ(t) from parameters."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import ndtri
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import validate_data
 
 from ._base import NeuralEstimator
@@ -352,6 +352,8 @@ default="heteroscedastic"
         std = np.sqrt(var) * self._y_scaler.scale_
         return mean, (std.ravel() if self._y_is_1d else std)
 
+    @validate_params({"coverage": [Interval(Real, 0, 1, closed="neither")]},
+                     prefer_skip_nested_validation=True)
     def predict_interval(self, X, coverage=0.9):
         """Central interval holding ``coverage`` of the predicted noise.
 
@@ -367,12 +369,13 @@ default="heteroscedastic"
         lower, upper : ndarray, each shaped as :meth:`predict`'s output
             Interval bounds ``mean ∓ z · std``.
         """
-        if not isinstance(coverage, Real) or not 0 < coverage < 1:
-            raise ValueError(f"coverage must be a float in (0, 1), got {coverage!r}.")
         mean, std = self.predict(X, return_std=True)
         half = ndtri(0.5 + coverage / 2) * std
         return mean - half, mean + half
 
+    @validate_params({"n_samples": [Interval(Integral, 1, None, closed="left")],
+                      "random_state": ["random_state"]},
+                     prefer_skip_nested_validation=True)
     def sample_y(self, X, n_samples=1, random_state=None):
         """Draw observations from the predicted Gaussian of each row.
 
@@ -391,12 +394,9 @@ default="heteroscedastic"
 (n_samples_X, n_targets, n_samples)
             Draws, as :meth:`GaussianProcessRegressor.sample_y` shapes them.
         """
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
-                or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         mean, std = self.predict(X, return_std=True)
         rng = check_random_state(random_state)
-        noise = rng.standard_normal(mean.shape + (n_samples,))
+        noise = rng.standard_normal(mean.shape + (int(n_samples),))
         return mean[..., None] + std[..., None] * noise
 
 
