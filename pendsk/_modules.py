@@ -67,6 +67,9 @@ class GaussianMLP(nn.Module):
         self.net = MLP(n_inputs, heads * n_outputs, hidden_layer_sizes, activation)
         self.n_outputs = n_outputs
         if isinstance(noise, str):
+            if noise not in ("heteroscedastic", "homoscedastic"):
+                raise ValueError("noise must be 'heteroscedastic', 'homoscedastic' or "
+                                 f"a std, got {noise!r}.")
             if noise == "homoscedastic":
                 self.log_std = nn.Parameter(torch.zeros(n_outputs))
         else:

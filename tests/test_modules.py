@@ -187,3 +187,8 @@ def test_nll_loss_trains_a_gaussian_mlp_end_to_end():
     assert loss.shape == ()
     loss.backward()
     assert all(p.grad is not None and torch.any(p.grad != 0) for p in module.parameters())
+
+
+def test_gaussian_mlp_rejects_an_unknown_noise_mode():
+    with pytest.raises(ValueError, match="noise must be 'heteroscedastic', 'homoscedastic'"):
+        GaussianMLP(2, 1, noise="bogus")
