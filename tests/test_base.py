@@ -339,9 +339,11 @@ def test_verbose_prints_a_per_epoch_table_and_silent_prints_nothing(data, capsys
     _fit(TrajectoryRegressor, data, max_epochs=3)
     assert capsys.readouterr().out == ""
     _fit(TrajectoryRegressor, data, max_epochs=3, verbose=1, early_stopping=True)
-    out = capsys.readouterr().out
-    assert re.search(r"epoch\s+train_loss\s+valid_loss", out)
-    assert len(re.findall(r"^\s+[123]\s", out, flags=re.M)) == 3
+    captured = capsys.readouterr()
+    assert re.search(r"epoch\s+train_loss\s+valid_loss", captured.out)
+    assert len(re.findall(r"^\s+[123]\s", captured.out, flags=re.M)) == 3
+    # skorch's progress bar (tqdm, on stderr) counts the batches of each epoch
+    assert re.search(r"\d+/\d+ \[", captured.err)
 
 
 # -- batching ------------------------------------------------------------------------
