@@ -63,8 +63,6 @@ slowest round of a method exceeds twice its median.
 
 import argparse
 import gc
-import os
-import platform
 import statistics
 import sys
 import time
@@ -84,6 +82,8 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import LRScheduler
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
+
+from _machine import machine_info
 
 from pendsk import GaussianRegressor, PendulumSimulator, TrajectoryRegressor
 from pendsk._modules import MLP
@@ -252,30 +252,6 @@ def quality(X_tr, y_tr, X_te, y_te, truth_te, seed):
 # report
 # --------------------------------------------------------------------------
 
-def machine_info():
-    import scipy
-    import skorch
-    import sklearn
-    lines = [
-        f"python {platform.python_version()} on {platform.system()} "
-        f"{platform.machine()}; os.cpu_count() = {os.cpu_count()}; "
-        f"torch threads = {torch.get_num_threads()}",
-        f"numpy {np.__version__}, scipy {scipy.__version__}, torch "
-        f"{torch.__version__}, scikit-learn {sklearn.__version__}, skorch "
-        f"{skorch.__version__}",
-    ]
-    cpu = platform.processor()
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    if cpu:
-        lines.append(f"cpu: {cpu}")
-    return lines
-
-
 def table(header, body):
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
 
@@ -314,7 +290,7 @@ def main(argv=None):
     X_tr, X_te, y_tr, y_te, truth_tr, truth_te = load_data(seed)
 
     print("pendsk regression benchmark")
-    for line in machine_info():
+    for line in machine_info(torch_threads=torch.get_num_threads()):
         print("  " + line)
     print(f"  data: make_pendulum_regression({N_TRAJECTORIES}, random_state={seed}) "
           f"(noise std {NOISE_GROWTH:g}*t), 75/25 train_test_split(random_state="

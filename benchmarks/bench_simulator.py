@@ -53,13 +53,13 @@ Runtime is about a minute or two on a small machine with the defaults.
 
 import argparse
 import math
-import os
-import platform
 import sys
 import time
 
 import numpy as np
 from scipy.integrate import solve_ivp
+
+from _machine import machine_info
 
 from pendsk import _physics
 
@@ -213,37 +213,6 @@ def fmt_err(x, is_ref=False):
     return "(reference)" if is_ref else f"{x:.2e}"
 
 
-def machine_info():
-    lines = [
-        f"python {platform.python_version()} on {platform.system()} "
-        f"{platform.machine()}; os.cpu_count() = {os.cpu_count()}; "
-        f"pendsk threads = {_physics._n_threads()}",
-    ]
-    import scipy
-    versions = [f"numpy {np.__version__}", f"scipy {scipy.__version__}"]
-    try:
-        import torch
-        versions.append(f"torch {torch.__version__}")
-    except Exception:
-        versions.append("torch (not importable)")
-    try:
-        import sklearn
-        versions.append(f"scikit-learn {sklearn.__version__}")
-    except Exception:
-        pass
-    lines.append(", ".join(versions))
-    cpu = platform.processor()
-    if not cpu and os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    if cpu:
-        lines.append(f"cpu: {cpu}")
-    return lines
-
-
 # --------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------
@@ -268,7 +237,7 @@ def main(argv=None):
     np.random.seed(SEED)  # the article loop draws from the global generator
 
     print("pendsk simulator benchmark")
-    for line in machine_info():
+    for line in machine_info(pendsk_threads=_physics._n_threads()):
         print("  " + line)
     if PendulumSimulator is not None:
         print("  path: PendulumSimulator(...).fit(P).transform(P), "

@@ -1,0 +1,30 @@
+"""The machine and package versions that every benchmark report starts with."""
+
+import os
+import platform
+
+
+def machine_info(**threads):
+    """Lines describing this machine; ``threads`` adds e.g. ``torch_threads=2``."""
+    import numpy
+    import scipy
+    import sklearn
+    import skorch
+    import torch
+
+    counts = "".join(f"; {name.replace('_', ' ')} = {n}" for name, n in threads.items())
+    lines = [
+        f"python {platform.python_version()} on {platform.system()} "
+        f"{platform.machine()}; os.cpu_count() = {os.cpu_count()}{counts}",
+        f"numpy {numpy.__version__}, scipy {scipy.__version__}, torch "
+        f"{torch.__version__}, scikit-learn {sklearn.__version__}, skorch "
+        f"{skorch.__version__}",
+    ]
+    cpu = platform.processor()
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh
+                        if line.startswith("model name")), cpu)
+    if cpu:
+        lines.append(f"cpu: {cpu}")
+    return lines
