@@ -83,7 +83,7 @@ from skorch.callbacks import LRScheduler
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
-from _machine import machine_info
+from _report import machine_info, table
 
 from pendsk import GaussianRegressor, PendulumSimulator, TrajectoryRegressor
 from pendsk._modules import MLP
@@ -251,19 +251,6 @@ def quality(X_tr, y_tr, X_te, y_te, truth_te, seed):
 # --------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------
-
-def table(header, body):
-    widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-
-    def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths)))
-
-    print(line(header))
-    print("  ".join("-" * w for w in widths))
-    for r in body:
-        print(line(r))
-
 
 def check(label, ok, detail):
     print(f"  {'PASS' if ok else 'FAIL'}  {label} ({detail})")

@@ -59,7 +59,7 @@ import time
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from _machine import machine_info
+from _report import machine_info, table
 
 from pendsk import _physics
 
@@ -297,16 +297,7 @@ def main(argv=None):
                      fmt_ratio(r_free / base_free),
                      fmt_ratio(r_noisy / base_noisy),
                      fmt_err(err, label == "pendsk exact")])
-    widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-
-    def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths)))
-
-    print(line(header))
-    print("  ".join("-" * w for w in widths))
-    for r in body:
-        print(line(r))
+    table(header, body)
     print()
     print("speed-up = traj/s / article-loop traj/s under the same noise setting; "
           "max |err| = noise-free output vs method='exact' noise-free "

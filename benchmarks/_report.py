@@ -1,4 +1,4 @@
-"""The machine and package versions that every benchmark report starts with."""
+"""What every benchmark report shares: the machine it ran on, and its tables."""
 
 import os
 import platform
@@ -28,3 +28,17 @@ def machine_info(**threads):
     if cpu:
         lines.append(f"cpu: {cpu}")
     return lines
+
+
+def table(header, body):
+    """Print rows of strings as columns: the first left-aligned, the rest right."""
+    widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for r in body:
+        print(line(r))
