@@ -9,10 +9,12 @@ predictions run the trained float32 weights in float64 so that they do not
 depend on how rows are batched.
 """
 
+import copy
+import inspect
 import math
+import string
 from contextlib import contextmanager
 from functools import partial
-from itertools import chain
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,6 +34,69 @@ from torch.utils.data import TensorDataset
 from ._modules import ACTIVATIONS
 
 __all__ = ["NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches"]
+
+#: numpydoc of the shared hyperparameters; defaults from the signature.
+_PARAMETERS = string.Template("""
+    lr : float, default=$lr
+        Learning rate of the optimizer.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"``: the learning rate decays from ``lr`` to 0 along half a
+        cosine over the ``max_epochs`` epochs of each :meth:`fit` call.
+    max_epochs : int, default=$max_epochs
+        Passes over the training data per :meth:`fit` call.
+    batch_size : int, default=$batch_size
+        Rows per gradient step.
+    weight_decay : float, default=0.0
+        L2 penalty (the optimizer's ``weight_decay``).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop when their
+        loss has not improved by 1e-4 for ``n_iter_no_change`` epochs,
+        restoring the best weights (skorch's ``EarlyStopping``).
+    validation_fraction : float, default=0.1
+        Share of rows held out when ``early_stopping`` is on.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    warm_start : bool, default=False
+        Let :meth:`fit` continue from the current weights (``max_epochs``
+        more epochs, a new schedule) instead of starting afresh.
+    callbacks : list of skorch callbacks or (name, callback) tuples, \
+default=None
+        Extra skorch callbacks, cloned at each training call.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train and predict; ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the batch order and the training noise (torch's
+        global generator is left as the caller had it).  With an int, two
+        fits give identical results.
+    verbose : int, default=0
+        0 silent; 1 a progress bar and a table of per-epoch losses.""")
+
+_ATTRIBUTES = """
+    net_ : skorch.NeuralNet
+        The trained skorch network (its torch module is ``net_.module_``).
+    history_ : skorch.History
+        Per-epoch (and per-batch) losses, e.g. ``history_[:, "train_loss"]``.
+    device_ : torch.device
+        The device used.
+    n_features_in_ : int
+        Number of features seen during :meth:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :meth:`fit`, defined only when `X`
+        has feature names that are all strings."""
+
+
+def shared_docs(cls):
+    """Docstring sections shared by the neural estimators, as a dict.
+
+    ``"params"``: the shared hyperparameters (from ``lr`` on) with the
+    defaults of ``cls``'s signature; ``"attributes"``: the shared fitted
+    attributes.
+    """
+    defaults = {name: format(p.default, "g") if isinstance(p.default, float)
+                else p.default
+                for name, p in inspect.signature(cls).parameters.items()}
+    return {"params": _PARAMETERS.substitute(defaults), "attributes": _ATTRIBUTES}
+
 
 #: Rows per forward pass when predicting (bounds the float64 activations).
 _PREDICT_ROWS = 1 << 16
@@ -109,6 +174,23 @@ class _Net(NeuralNet):
             super()._set_training(training)
 
 
+class _LRSchedule(LRScheduler):
+    """skorch's :class:`~skorch.callbacks.LRScheduler` for the optimizer
+    ``net.<target>_``, so that a net with several optimizers (a GAN's
+    generator and critic) schedules each of them."""
+
+    def __init__(self, policy, target="optimizer", **kwargs):
+        super().__init__(policy, **kwargs)
+        self.target = target
+
+    @property
+    def kwargs(self):
+        return {k: v for k, v in super().kwargs.items() if k != "target"}
+
+    def _get_scheduler(self, net, policy, **scheduler_kwargs):
+        return policy(getattr(net, self.target + "_"), **scheduler_kwargs)
+
+
 def _cosine_factor(epoch, n_epochs):
     """Learning-rate factor decaying from 1 to 0 along half a cosine."""
     return 0.5 * (1.0 + math.cos(math.pi * min(epoch, n_epochs) / n_epochs))
@@ -184,6 +266,9 @@ class NeuralEstimator(BaseEstimator):
     #: Hyperparameters that define the network: fixed once it is built.
     _network_params = ("hidden_layer_sizes", "activation")
 
+    #: The skorch net class (a subclass may override its training step).
+    _net_class = _Net
+
     # -- hooks ---------------------------------------------------------------
 
     def _validate_fit_data(self, X, y, reset):
@@ -194,6 +279,15 @@ class NeuralEstimator(BaseEstimator):
 
     def _module_spec(self, n_features, n_outputs):
         raise NotImplementedError
+
+    def _net_kwargs(self):
+        """Extra keyword arguments of the skorch net (optimizer, criterion)."""
+        return {"optimizer": torch.optim.Adam,
+                "optimizer__weight_decay": self.weight_decay}
+
+    def _extra_callbacks(self, n_epochs):
+        """Estimator-specific skorch callbacks, as ``(name, callback)``."""
+        return []
 
     # -- training ------------------------------------------------------------
 
@@ -209,11 +303,15 @@ class NeuralEstimator(BaseEstimator):
         """The skorch callbacks of one training call."""
         factor = (partial(_cosine_factor, n_epochs=n_epochs)
                   if self.lr_schedule == "cosine" and n_epochs > 1 else _constant_factor)
-        callbacks = [
-            ("stop_on_non_finite_loss", StopOnNonFiniteLoss()),
-            # last_epoch=-1: every training call starts its own schedule
-            ("lr_schedule", LRScheduler(LambdaLR, lr_lambda=factor, last_epoch=-1)),
-        ]
+        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
+        # one schedule per optimizer; last_epoch=-1: every training call
+        # starts its own schedule
+        for name in self.net_._optimizers:
+            prefix = "" if name == "optimizer" else name.replace("optimizer", "")
+            callbacks.append((prefix + "lr_schedule", _LRSchedule(
+                LambdaLR, target=name, lr_lambda=factor, last_epoch=-1,
+                event_name="event_lr" if name == "optimizer" else f"event_{prefix}lr")))
+        callbacks += self._extra_callbacks(n_epochs)
         if validate:
             callbacks.append(("early_stopping", EarlyStopping(
                 patience=self.n_iter_no_change, threshold=1e-4, threshold_mode="abs",
@@ -274,13 +372,12 @@ class NeuralEstimator(BaseEstimator):
                 n_outputs = None if targets is None else targets.shape[1]
                 module, module_kwargs = self._module_spec(X.shape[1], n_outputs)
                 self._network = {name: getattr(self, name) for name in self._network_params}
-                self.net_ = _Net(
-                    module, criterion=self._criterion, optimizer=torch.optim.Adam,
-                    lr=self.lr, optimizer__weight_decay=self.weight_decay,
-                    batch_size=self.batch_size, iterator_train=TensorBatches,
+                self.net_ = self._net_class(
+                    module, criterion=self._criterion, lr=self.lr, batch_size=self.batch_size, iterator_train=TensorBatches,
                     iterator_train__shuffle=True, iterator_valid=TensorBatches,
                     train_split=None, device=self.device_, verbose=self.verbose,
                     **{f"module__{k}": v for k, v in module_kwargs.items()},
+                    **self._net_kwargs(),
                 )
                 self.net_.initialize()
             self.net_.set_params(
@@ -301,21 +398,30 @@ class NeuralEstimator(BaseEstimator):
 
     # -- prediction ----------------------------------------------------------
 
-    def _forward(self, X):
-        """Outputs of the trained module on standardised rows, in float64.
+    def _module64(self):
+        """A float64 copy of the trained module, in eval mode.
 
         The weights are trained in float32 but applied in float64, so that a
         row's output does not depend on the other rows of the call (float32
         matrix products differ with the batch shape by ~1e-5, relative).
-        Returns an ndarray, or a tuple of them for a module returning a tuple.
         """
-        module = self.net_.module_
-        state = {name: t.detach().to(torch.float64) if t.is_floating_point() else t
-                 for name, t in chain(module.named_parameters(), module.named_buffers())}
-        x = torch.as_tensor(X, dtype=torch.float64, device=self.device_)
+        module = copy.deepcopy(self.net_.module_).to(torch.float64)
+        return module.eval().requires_grad_(False)
+
+    def _forward(self, X, *, method="forward", **arrays):
+        """``module64.<method>(rows, **arrays)`` over row chunks of ``X``.
+
+        ``arrays`` are passed whole (as float64 tensors) to every chunk.
+        Returns a float64 ndarray, or a tuple of them for a method returning
+        a tuple.
+        """
+        fn = getattr(self._module64(), method)
+
+        def tensor(a):
+            return torch.as_tensor(np.asarray(a, dtype=np.float64), device=self.device_)
+        extra = {name: tensor(a) for name, a in arrays.items()}
         with torch.no_grad():
-            outs = [torch.func.functional_call(module, state, (chunk,))
-                    for chunk in x.split(_PREDICT_ROWS)]
+            outs = [fn(chunk, **extra) for chunk in tensor(X).split(_PREDICT_ROWS)]
         if isinstance(outs[0], tuple):
             return tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
         return torch.cat(outs).cpu().numpy()

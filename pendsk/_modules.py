@@ -1,9 +1,13 @@
 """Torch networks trained by pendsk's estimators (no scikit-learn here)."""
 
+from functools import partial
+
 import torch
 from torch import nn
+from torch.distributions import Normal, kl_divergence
 
-__all__ = ["ACTIVATIONS", "GaussianMLP", "GaussianNLLLoss", "MLP"]
+__all__ = ["ACTIVATIONS", "ELBOLoss", "GaussianMLP", "GaussianNLLLoss", "MLP", "VAE",
+           "WassersteinGAN", "WassersteinLoss", "gradient_penalty"]
 
 #: Hidden-layer nonlinearities by name (scikit-learn's names plus torch's).
 ACTIVATIONS = {
@@ -11,7 +15,8 @@ ACTIVATIONS = {
     "logistic": nn.Sigmoid,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
+    # the slope GANs use (DCGAN, WGAN-GP), not torch's default 0.01
+    "leaky_relu": partial(nn.LeakyReLU, 0.2),
     "elu": nn.ELU,
     "gelu": nn.GELU,
     "silu": nn.SiLU,
@@ -93,3 +98,153 @@ class GaussianNLLLoss(nn.GaussianNLLLoss):
     def forward(self, y_pred, target):
         mean, var = y_pred
         return super().forward(mean, target, var)
+
+
+class VAE(nn.Module):
+    """A variational autoencoder with a Gaussian decoder of learned scale.
+
+    The encoder maps a row to the mean and log-variance of a diagonal
+    Gaussian posterior over the latent code; the decoder (the encoder's
+    mirror) maps a code to the mean of a diagonal Gaussian over the row,
+    whose standard deviation is one learned parameter per feature.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of a row.
+    latent_dim : int
+        Dimensions of the latent code.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the encoder; the decoder uses them reversed.
+    activation : str
+        Key of :data:`ACTIVATIONS`.
+    """
+
+    def __init__(self, n_features, latent_dim=6, hidden_layer_sizes=(256, 128),
+                 activation="silu"):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.encoder = MLP(n_features, 2 * latent_dim, hidden_layer_sizes, activation)
+        self.decoder = MLP(latent_dim, n_features, hidden_layer_sizes[::-1], activation)
+        self.log_scale = nn.Parameter(torch.zeros(n_features))
+
+    def encode(self, x):
+        """Posterior ``(mean, log_variance)`` of the codes of ``x``."""
+        out = self.encoder(x)
+        return out[:, :self.latent_dim], out[:, self.latent_dim:]
+
+    def decode(self, z):
+        """Decoded mean rows of the codes ``z``."""
+        return self.decoder(z)
+
+    def forward(self, x):
+        """One reparameterised pass: ``(recon_mean, log_scale, mean, log_var)``."""
+        mean, log_var = self.encode(x)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        return self.decode(z), self.log_scale, mean, log_var
+
+    def elbo(self, x, eps):
+        """Evidence lower bound of each row of ``x`` (β = 1), in nats.
+
+        ``eps`` of shape ``(n_draws, latent_dim)`` holds the standard-normal
+        draws of the Monte-Carlo estimate of the reconstruction term, the
+        same for every row, so a row's value does not depend on the others.
+        """
+        mean, log_var = self.encode(x)
+        z = mean[None] + eps[:, None] * torch.exp(0.5 * log_var)[None]
+        recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
+        log_lik = Normal(recon, torch.exp(self.log_scale)).log_prob(x[None]).sum(-1)
+        return log_lik.mean(0) - _kl_to_prior(mean, log_var)
+
+
+def _kl_to_prior(mean, log_var):
+    """KL divergence of N(mean, exp(log_var)) from N(0, I), per row."""
+    posterior = Normal(mean, torch.exp(0.5 * log_var))
+    return kl_divergence(posterior, Normal(0.0, 1.0)).sum(-1)
+
+
+class ELBOLoss(nn.Module):
+    """Negative β-weighted ELBO of a :class:`VAE`, averaged over rows.
+
+    ``loss = NLL(x | z) + beta * KL`` or, with a capacity ``C`` (Burgess et
+    al. 2018), ``NLL(x | z) + gamma * |KL - C|``; a callback raises
+    ``capacity`` during training.
+
+    Parameters
+    ----------
+    beta : float
+        Weight of the KL term (no capacity).
+    gamma : float
+        Weight of ``|KL - C|`` (with a capacity).
+    capacity : float or None
+        The current KL target ``C`` in nats, or None for the β-VAE loss.
+    """
+
+    def __init__(self, beta=1.0, gamma=1000.0, capacity=None):
+        super().__init__()
+        self.beta = beta
+        self.gamma = gamma
+        self.capacity = capacity
+
+    def forward(self, y_pred, x):
+        recon, log_scale, mean, log_var = y_pred
+        nll = nn.functional.gaussian_nll_loss(
+            recon, x, torch.exp(2 * log_scale).expand_as(recon), full=True,
+            reduction="none").sum(-1)
+        kl = _kl_to_prior(mean, log_var)
+        if self.capacity is None:
+            return (nll + self.beta * kl).mean()
+        return nll.mean() + self.gamma * (kl.mean() - self.capacity).abs()
+
+
+class WassersteinGAN(nn.Module):
+    """A generator and a critic, both MLPs, for a Wasserstein GAN.
+
+    ``forward(z)`` is the generator; the critic scores rows.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of a generated row.
+    latent_dim : int
+        Width of the generator's input noise.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the generator; the critic uses them reversed.
+    activation : str
+        Key of :data:`ACTIVATIONS`.
+    """
+
+    def __init__(self, n_features, latent_dim=4, hidden_layer_sizes=(128, 256),
+                 activation="leaky_relu"):
+        super().__init__()
+        self.generator = MLP(latent_dim, n_features, hidden_layer_sizes, activation)
+        self.critic = MLP(n_features, 1, hidden_layer_sizes[::-1], activation)
+
+    def forward(self, z):
+        return self.generator(z)
+
+
+class WassersteinLoss(nn.Module):
+    """The Wasserstein GAN losses (Arjovsky et al. 2017).
+
+    ``criterion(fake_scores, real_scores)`` is the critic's loss
+    ``mean(fake) - mean(real)``; ``criterion(fake_scores)`` the generator's
+    ``-mean(fake)``.
+    """
+
+    def forward(self, fake_scores, real_scores=None):
+        if real_scores is None:
+            return -fake_scores.mean()
+        return fake_scores.mean() - real_scores.mean()
+
+
+def gradient_penalty(critic, real, fake):
+    """WGAN-GP's penalty ``mean((||grad critic(x_hat)|| - 1)^2)``.
+
+    ``x_hat`` are random points on the segments between real and generated
+    rows (Gulrajani et al. 2017); the graph is kept for the backward pass.
+    """
+    alpha = torch.rand(len(real), 1, device=real.device, dtype=real.dtype)
+    between = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
+    return (grad.norm(dim=1) - 1).square().mean()

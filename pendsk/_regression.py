@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import validate_data
 
-from ._base import NeuralEstimator
+from ._base import NeuralEstimator, shared_docs
 from ._modules import MLP, GaussianMLP, GaussianNLLLoss
 
 __all__ = ["GaussianRegressor", "TrajectoryRegressor"]
@@ -109,53 +109,7 @@ _SHARED_PARAMETERS = """
         Width of each hidden layer.
     activation : {"silu", "relu", "tanh", "gelu", "elu", "leaky_relu", \
 "logistic", "identity"}, default="silu"
-        Nonlinearity after each hidden layer.
-    lr : float, default=2e-3
-        Learning rate of Adam.
-    lr_schedule : {"cosine", "constant"}, default="cosine"
-        ``"cosine"``: the learning rate decays from ``lr`` to 0 along half a
-        cosine over the ``max_epochs`` epochs of each :meth:`fit` call.
-    max_epochs : int, default=200
-        Passes over the training data per :meth:`fit` call.
-    batch_size : int, default=512
-        Rows per gradient step.
-    weight_decay : float, default=0.0
-        L2 penalty (Adam's ``weight_decay``).
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows and stop when their
-        loss has not improved by 1e-4 for ``n_iter_no_change`` epochs,
-        restoring the best weights (skorch's ``EarlyStopping``).
-    validation_fraction : float, default=0.1
-        Share of rows held out when ``early_stopping`` is on.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    warm_start : bool, default=False
-        Let :meth:`fit` continue from the current weights (``max_epochs``
-        more epochs, a new schedule) instead of starting afresh.
-    callbacks : list of skorch callbacks or (name, callback) tuples, \
-default=None
-        Extra skorch callbacks, cloned at each training call.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train and predict; ``"auto"`` picks CUDA when available.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weights and the batch order (torch's global generator is
-        left as the caller had it).  With an int, two fits give identical
-        predictions.
-    verbose : int, default=0
-        0 silent; 1 a progress bar and a table of per-epoch losses."""
-
-_SHARED_ATTRIBUTES = """
-    net_ : skorch.NeuralNet
-        The trained skorch network (its torch module is ``net_.module_``).
-    history_ : skorch.History
-        Per-epoch (and per-batch) losses, e.g. ``history_[:, "train_loss"]``.
-    device_ : torch.device
-        The device used.
-    n_features_in_ : int
-        Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :meth:`fit`, defined only when `X`
-        has feature names that are all strings."""
+        Nonlinearity after each hidden layer."""
 
 _NOTES = """
     Inputs and targets are standardised inside the estimator (no scaler is
@@ -401,5 +355,7 @@ default="heteroscedastic"
 
 
 for _cls in (TrajectoryRegressor, GaussianRegressor):
+    _docs = shared_docs(_cls)
     _cls.__doc__ = _cls.__doc__.format(
-        params=_SHARED_PARAMETERS, attributes=_SHARED_ATTRIBUTES, notes=_NOTES)
+        params=_SHARED_PARAMETERS + _docs["params"], attributes=_docs["attributes"],
+        notes=_NOTES)

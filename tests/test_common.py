@@ -20,6 +20,10 @@ TEST_PARAMS = {
     "PendulumSimulator": {"n_steps": 20},
     "TrajectoryRegressor": {"hidden_layer_sizes": (16,), "max_epochs": 20,
                             "batch_size": 32, "lr": 1e-2, "random_state": 0},
+    "BetaVAE": {"latent_dim": 2, "hidden_layer_sizes": (16,), "max_epochs": 10,
+                "batch_size": 32, "lr": 1e-2, "random_state": 0},
+    "TrajectoryGAN": {"hidden_layer_sizes": (16,), "max_epochs": 5, "batch_size": 32,
+                      "random_state": 0},
     "GaussianRegressor": {"hidden_layer_sizes": (16,), "max_epochs": 20,
                           "batch_size": 32, "lr": 1e-2, "random_state": 0},
 }

@@ -15,11 +15,13 @@ from numpydoc.docscrape import ClassDoc, FunctionDoc
 import pendsk
 import pendsk.cli
 import pendsk.datasets
+import pendsk.metrics
 
 
 def public_objects():
     objects = [getattr(pendsk, n) for n in pendsk.__all__ if not n.startswith("_")]
     objects += [getattr(pendsk.datasets, n) for n in pendsk.datasets.__all__]
+    objects += [getattr(pendsk.metrics, n) for n in pendsk.metrics.__all__]
     objects += [pendsk.cli.main]
     return [o for o in objects if inspect.isclass(o) or inspect.isfunction(o)]
 

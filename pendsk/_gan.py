@@ -1,0 +1,344 @@
+"""The article's GAN: whole trajectories generated from noise."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import PassthroughScoring
+
+from ._base import NeuralEstimator, _Net, shared_docs
+from ._modules import WassersteinGAN, WassersteinLoss, gradient_penalty
+from .metrics import maximum_mean_discrepancy
+
+__all__ = ["TrajectoryGAN"]
+
+
+class _GANNet(_Net):
+    """A skorch net with two optimizers: the generator's and the critic's.
+
+    As skorch's customization guide shows, ``initialize_optimizer`` adds a
+    second optimizer (``critic_optimizer_``) and ``train_step`` runs the
+    Wasserstein GAN's alternating updates: every batch one critic step,
+    and one generator step per ``n_critic`` critic steps.  The per-batch
+    ``critic_loss`` and ``generator_loss`` go into the history.
+
+    Parameters
+    ----------
+    n_critic : int
+        Critic steps per generator step.
+    gp_weight : float or None
+        Weight of the gradient penalty (WGAN-GP), or None.
+    clip_value : float or None
+        Clip the critic's weights to ``[-clip_value, clip_value]`` after
+        each step (the original WGAN), or None.
+    noise : {"normal", "uniform"}
+        Distribution of the generator's input: N(0, 1) or U(-1, 1).
+    """
+
+    def __init__(self, *args, n_critic=5, gp_weight=None, clip_value=None,
+                 noise="normal", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.n_critic = n_critic
+        self.gp_weight = gp_weight
+        self.clip_value = clip_value
+        self.noise = noise
+
+    def initialize_optimizer(self, *args, **kwargs):
+        gan = self.module_
+        args, kwargs = self.get_params_for_optimizer(
+            "optimizer", gan.generator.named_parameters())
+        self.optimizer_ = self.optimizer(*args, **kwargs)
+        args, kwargs = self.get_params_for_optimizer(
+            "optimizer", gan.critic.named_parameters())
+        self.critic_optimizer_ = self.optimizer(*args, **kwargs)
+        self.critic_steps_ = 0
+        return self
+
+    def latent(self, n_rows, like):
+        """Generator input for ``n_rows`` rows, from torch's global RNG."""
+        shape = (n_rows, self.module_.generator[0].in_features)
+        if self.noise == "uniform":
+            return torch.rand(shape, dtype=like.dtype, device=like.device) * 2 - 1
+        return torch.randn(shape, dtype=like.dtype, device=like.device)
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        real = batch[0]
+        gan = self.module_
+        fake = gan(self.latent(len(real), real)).detach()
+
+        self.critic_optimizer_.zero_grad(set_to_none=True)
+        critic_loss = self.criterion_(gan.critic(fake), gan.critic(real))
+        loss = critic_loss
+        if self.gp_weight:
+            loss = loss + self.gp_weight * gradient_penalty(gan.critic, real, fake)
+        loss.backward()
+        self.critic_optimizer_.step()
+        if self.clip_value is not None:
+            with torch.no_grad():
+                for param in gan.critic.parameters():
+                    param.clamp_(-self.clip_value, self.clip_value)
+        self.history.record_batch("critic_loss", critic_loss.item())
+
+        # the generator steps after critic steps 1, 1 + n_critic, ... (so
+        # that it steps in every epoch's schedule, even on tiny data)
+        self.critic_steps_ += 1
+        if (self.critic_steps_ - 1) % self.n_critic == 0:
+            self.optimizer_.zero_grad(set_to_none=True)
+            generated = gan(self.latent(len(real), real))
+            generator_loss = self.criterion_(gan.critic(generated))
+            generator_loss.backward()
+            self.optimizer_.step()
+            self.history.record_batch("generator_loss", generator_loss.item())
+        return {"loss": loss, "y_pred": fake}
+
+    def validation_step(self, batch, **fit_params):
+        """The critic's estimate of the Wasserstein distance to held-out rows."""
+        self._set_training(False)
+        real = batch[0]
+        gan = self.module_
+        with torch.no_grad():
+            fake = gan(self.latent(len(real), real))
+            distance = -self.criterion_(gan.critic(fake), gan.critic(real))
+        return {"loss": distance, "y_pred": fake}
+
+
+class TrajectoryGAN(NeuralEstimator):
+    """Wasserstein GAN that generates whole trajectories from noise.
+
+    An MLP generator turns ``latent_dim`` noise values into a trajectory;
+    an MLP critic scores trajectories and is trained to tell real from
+    generated ones by the Wasserstein loss.  ``loss="wgan-gp"`` keeps the
+    critic 1-Lipschitz by a gradient penalty (Gulrajani et al. 2017, Adam);
+    ``loss="wgan-clip"`` by weight clipping, with RMSprop and uniform noise,
+    as the original WGAN and the article did.
+
+    Parameters
+    ----------
+    latent_dim : int, default=4
+        Width of the generator's input noise.
+    loss : {{"wgan-gp", "wgan-clip"}}, default="wgan-gp"
+        ``"wgan-gp"``: gradient penalty, Adam (betas 0.5, 0.9), normal
+        noise.  ``"wgan-clip"``: weight clipping, RMSprop, uniform noise in
+        [-1, 1] (the article's model).
+    n_critic : int, default=5
+        Critic steps (one per batch) per generator step.
+    gp_weight : float, default=10.0
+        Weight of the gradient penalty (``"wgan-gp"`` only).
+    clip_value : float, default=0.01
+        The critic's weights are clipped to ``[-clip_value, clip_value]``
+        (``"wgan-clip"`` only).
+    hidden_layer_sizes : array-like of int, default=(128, 256)
+        Hidden widths of the generator; the critic uses them reversed.
+    activation : {{"leaky_relu", "relu", "silu", "tanh", "gelu", "elu", \
+"logistic", "identity"}}, default="leaky_relu"
+        Nonlinearity after each hidden layer.{params}
+
+    Attributes
+    ----------{attributes}
+
+    See Also
+    --------
+    BetaVAE : Generates trajectories from a latent code with an encoder.
+    sklearn.mixture.GaussianMixture : A classical generative baseline.
+    pendsk.metrics.maximum_mean_discrepancy : The measure :meth:`score` uses.
+
+    Notes
+    -----
+    Trajectories are standardised per time step inside the estimator; the
+    networks train in float32 and :meth:`sample` applies the generator in
+    float64.  ``history_`` holds per-epoch ``critic_loss`` (the negative
+    Wasserstein estimate, without the penalty), ``generator_loss`` and
+    ``train_loss`` (the critic's loss with the penalty).  With
+    ``early_stopping``, ``valid_loss`` is the critic's Wasserstein estimate
+    between held-out and generated rows, which tracks sample quality
+    (Arjovsky et al. 2017).
+
+    References
+    ----------
+    .. [1] Arjovsky, Chintala and Bottou, "Wasserstein GAN", ICML 2017.
+    .. [2] Gulrajani et al., "Improved Training of Wasserstein GANs",
+       NeurIPS 2017.
+
+    Examples
+    --------
+    >>> from pendsk import TrajectoryGAN
+    >>> from pendsk.datasets import make_pendulum
+    >>> X, _ = make_pendulum(n_samples=100, n_steps=100, random_state=0)
+    >>> gan = TrajectoryGAN(max_epochs=20, random_state=0).fit(X)
+    >>> gan.sample(3, random_state=0).shape
+    (3, 100)
+    >>> len(gan.history_), "critic_loss" in gan.history_[-1]
+    (20, True)
+    >>> gan.score(X) < 0  # minus MMD² to the data: 0 is indistinguishable
+    True
+    """
+
+    _parameter_constraints = {
+        **NeuralEstimator._parameter_constraints,
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"wgan-gp", "wgan-clip"})],
+        "n_critic": [Interval(Integral, 1, None, closed="left")],
+        "gp_weight": [Interval(Real, 0, None, closed="left")],
+        "clip_value": [Interval(Real, 0, None, closed="neither")],
+    }
+    _criterion = WassersteinLoss
+    _net_class = _GANNet
+    _network_params = ("latent_dim", "loss", *NeuralEstimator._network_params)
+
+    def __init__(self, latent_dim=4, loss="wgan-gp", n_critic=5, gp_weight=10.0,
+                 clip_value=0.01, *, hidden_layer_sizes=(128, 256),
+                 activation="leaky_relu", lr=2e-4, lr_schedule="cosine", max_epochs=2000,
+                 batch_size=64, weight_decay=0.0, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, warm_start=False,
+                 callbacks=None, device="cpu", random_state=None, verbose=0):
+        self.latent_dim = latent_dim
+        self.loss = loss
+        self.n_critic = n_critic
+        self.gp_weight = gp_weight
+        self.clip_value = clip_value
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- NeuralEstimator hooks -------------------------------------------------
+
+    def _validate_fit_data(self, X, y, reset):
+        return validate_data(self, X, reset=reset, dtype=np.float64), None
+
+    def _fit_targets(self, y, reset):
+        return None
+
+    def _module_spec(self, n_features, n_outputs):
+        return WassersteinGAN, dict(n_features=n_features, latent_dim=self.latent_dim,
+                                    hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                                    activation=self.activation)
+
+    def _net_kwargs(self):
+        gp = self.loss == "wgan-gp"
+        kwargs = dict(
+            n_critic=self.n_critic, noise="normal" if gp else "uniform",
+            gp_weight=self.gp_weight if gp else None,
+            clip_value=None if gp else self.clip_value,
+            optimizer=torch.optim.Adam if gp else torch.optim.RMSprop,
+            optimizer__weight_decay=self.weight_decay)
+        if gp:
+            kwargs["optimizer__betas"] = (0.5, 0.9)
+        return kwargs
+
+    def _extra_callbacks(self, n_epochs):
+        return [(name, PassthroughScoring(name, on_train=True))
+                for name in ("critic_loss", "generator_loss")]
+
+    # -- fitting -------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the generator and the critic on the trajectories ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Trajectories, one per row.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch on ``X``.
+
+        The first call initialises the networks and the scaling from this
+        data; later calls keep them and continue training at the constant
+        learning rate ``lr``, without early stopping.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Trajectories, one per row.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, incremental=True)
+
+    # -- generating ----------------------------------------------------------------
+
+    @validate_params({"n_samples": [Interval(Integral, 1, None, closed="left")],
+                      "random_state": ["random_state"]},
+                     prefer_skip_nested_validation=True)
+    def sample(self, n_samples=1, random_state=None):
+        """Generate trajectories.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of trajectories.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the generator's input noise.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_steps)
+            Generated trajectories.
+        """
+        check_is_fitted(self)
+        rng = check_random_state(random_state)
+        shape = (n_samples, self.latent_dim)
+        z = (rng.standard_normal(shape) if self._network["loss"] == "wgan-gp"
+             else rng.uniform(-1.0, 1.0, shape))
+        return self._x_scaler.inverse_transform(self._forward(z))
+
+    def score(self, X, y=None):
+        """Negative MMD² between ``X`` and as many generated trajectories.
+
+        The generated trajectories come from a fixed seed, so the score is
+        deterministic; higher is better, 0 is indistinguishable.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Held-out trajectories, at least 2.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+            ``-maximum_mean_discrepancy(X, samples)`` (unbiased MMD², RBF
+            kernel, median-heuristic bandwidth).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        if len(X) < 2:
+            raise ValueError(f"score needs at least 2 rows in X, got {len(X)}.")
+        return -maximum_mean_discrepancy(X, self.sample(len(X), random_state=0))
+
+
+TrajectoryGAN.__doc__ = TrajectoryGAN.__doc__.format(**shared_docs(TrajectoryGAN))
