@@ -285,6 +285,11 @@ class NeuralEstimator(BaseEstimator):
         return {"optimizer": torch.optim.Adam,
                 "optimizer__weight_decay": self.weight_decay}
 
+    def _train_settings(self):
+        """Attributes of the skorch net that each training call refreshes
+        (settings that do not shape the network, e.g. a GAN's n_critic)."""
+        return {}
+
     def _extra_callbacks(self, n_epochs):
         """Estimator-specific skorch callbacks, as ``(name, callback)``."""
         return []
@@ -383,15 +388,24 @@ class NeuralEstimator(BaseEstimator):
             self.net_.set_params(
                 max_epochs=n_epochs, verbose=self.verbose,
                 train_split=None if valid_set is None else predefined_split(valid_set),
-                callbacks=self._callbacks(n_epochs, validate),
+                callbacks=self._callbacks(n_epochs, validate), **self._train_settings(),
             )
+            # a warm start trains at the current lr (the schedules start
+            # from each group's initial_lr)
+            for name in self.net_._optimizers:
+                for group in getattr(self.net_, name + "_").param_groups:
+                    group["lr"] = group["initial_lr"] = self.lr
             # skorch's set_params initialises the callbacks it had before
             self.net_.initialize_callbacks()
             try:
                 self.net_.partial_fit(TensorDataset(*tensors))
             finally:
-                # do not keep (and pickle) the validation data
-                self.net_.set_params(train_split=None)
+                # keep (and pickle) neither the validation data nor the
+                # call's callbacks: LR schedulers hold the optimizer, early
+                # stopping the best weights, on the training device, where
+                # skorch's own CPU mapping on unpickling does not reach them
+                self.net_.set_params(train_split=None, callbacks=[])
+                self.net_.initialize_callbacks()
                 self.net_.module_.eval()
         self.history_ = self.net_.history
         return self
@@ -415,10 +429,14 @@ class NeuralEstimator(BaseEstimator):
         Returns a float64 ndarray, or a tuple of them for a method returning
         a tuple.
         """
-        fn = getattr(self._module64(), method)
+        module = self._module64()
+        fn = getattr(module, method)
+        # where the weights are now: a model trained on CUDA and unpickled
+        # on a machine without it has been mapped to the CPU by skorch
+        device = next(module.parameters()).device
 
         def tensor(a):
-            return torch.as_tensor(np.asarray(a, dtype=np.float64), device=self.device_)
+            return torch.as_tensor(np.asarray(a, dtype=np.float64), device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
         with torch.no_grad():
             outs = [fn(chunk, **extra) for chunk in tensor(X).split(_PREDICT_ROWS)]

@@ -23,7 +23,9 @@ class _GANNet(_Net):
     As skorch's customization guide shows, ``initialize_optimizer`` adds a
     second optimizer (``critic_optimizer_``) and ``train_step`` runs the
     Wasserstein GAN's alternating updates: every batch one critic step,
-    and one generator step per ``n_critic`` critic steps.  The per-batch
+    and one generator step per ``n_critic`` critic steps of each epoch.
+    Validation (for early stopping) scores the MMD² between the held-out
+    rows, taken as one batch, and as many generated rows.  The per-batch
     ``critic_loss`` and ``generator_loss`` go into the history.
 
     Parameters
@@ -47,6 +49,12 @@ class _GANNet(_Net):
         self.clip_value = clip_value
         self.noise = noise
 
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        # count critic steps within the epoch, so every epoch has a
+        # generator step (and a generator_loss) even on tiny data
+        self.critic_steps_ = 0
+
     def initialize_optimizer(self, *args, **kwargs):
         gan = self.module_
         args, kwargs = self.get_params_for_optimizer(
@@ -55,15 +63,16 @@ class _GANNet(_Net):
         args, kwargs = self.get_params_for_optimizer(
             "optimizer", gan.critic.named_parameters())
         self.critic_optimizer_ = self.optimizer(*args, **kwargs)
-        self.critic_steps_ = 0
         return self
 
-    def latent(self, n_rows, like):
-        """Generator input for ``n_rows`` rows, from torch's global RNG."""
+    def latent(self, n_rows, like, generator=None):
+        """Generator input for ``n_rows`` rows (from torch's global RNG
+        unless a ``generator`` is given)."""
         shape = (n_rows, self.module_.generator[0].in_features)
+        options = dict(dtype=like.dtype, device=like.device, generator=generator)
         if self.noise == "uniform":
-            return torch.rand(shape, dtype=like.dtype, device=like.device) * 2 - 1
-        return torch.randn(shape, dtype=like.dtype, device=like.device)
+            return torch.rand(shape, **options) * 2 - 1
+        return torch.randn(shape, **options)
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)
@@ -84,8 +93,8 @@ class _GANNet(_Net):
                     param.clamp_(-self.clip_value, self.clip_value)
         self.history.record_batch("critic_loss", critic_loss.item())
 
-        # the generator steps after critic steps 1, 1 + n_critic, ... (so
-        # that it steps in every epoch's schedule, even on tiny data)
+        # the generator steps after the critic's steps 1, 1 + n_critic, ...
+        # of each epoch
         self.critic_steps_ += 1
         if (self.critic_steps_ - 1) % self.n_critic == 0:
             self.optimizer_.zero_grad(set_to_none=True)
@@ -97,14 +106,22 @@ class _GANNet(_Net):
         return {"loss": loss, "y_pred": fake}
 
     def validation_step(self, batch, **fit_params):
-        """The critic's estimate of the Wasserstein distance to held-out rows."""
+        """MMD² between the held-out rows and as many generated rows.
+
+        The generator's input is drawn from a fixed seed, so the value
+        changes between epochs only as the generator does.
+        """
         self._set_training(False)
         real = batch[0]
-        gan = self.module_
+        if len(real) < 2:
+            raise ValueError("early_stopping needs at least 2 held-out rows to score; "
+                             "raise validation_fraction or give more rows.")
+        seeded = torch.Generator(device=real.device).manual_seed(0)
         with torch.no_grad():
-            fake = gan(self.latent(len(real), real))
-            distance = -self.criterion_(gan.critic(fake), gan.critic(real))
-        return {"loss": distance, "y_pred": fake}
+            fake = self.module_(self.latent(len(real), real, generator=seeded))
+        as_array = lambda t: t.detach().cpu().to(torch.float64).numpy()  # noqa: E731
+        mmd = maximum_mean_discrepancy(as_array(real), as_array(fake))
+        return {"loss": torch.tensor(mmd), "y_pred": fake}
 
 
 class TrajectoryGAN(NeuralEstimator):
@@ -233,14 +250,20 @@ class TrajectoryGAN(NeuralEstimator):
     def _net_kwargs(self):
         gp = self.loss == "wgan-gp"
         kwargs = dict(
-            n_critic=self.n_critic, noise="normal" if gp else "uniform",
-            gp_weight=self.gp_weight if gp else None,
-            clip_value=None if gp else self.clip_value,
+            noise="normal" if gp else "uniform",
             optimizer=torch.optim.Adam if gp else torch.optim.RMSprop,
-            optimizer__weight_decay=self.weight_decay)
+            optimizer__weight_decay=self.weight_decay,
+            # validation scores all held-out rows at once (one MMD²)
+            iterator_valid__batch_size=np.iinfo(np.int32).max,
+            **self._train_settings())
         if gp:
             kwargs["optimizer__betas"] = (0.5, 0.9)
         return kwargs
+
+    def _train_settings(self):
+        gp = self._network["loss"] == "wgan-gp"
+        return dict(n_critic=self.n_critic, gp_weight=self.gp_weight if gp else None,
+                    clip_value=None if gp else self.clip_value)
 
     def _extra_callbacks(self, n_epochs):
         return [(name, PassthroughScoring(name, on_train=True))

@@ -338,11 +338,19 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralEstimator
         if dim >= self.latent_dim:
             raise ValueError(f"dim must be in [0, {self.latent_dim}) (latent_dim), "
                              f"got {dim}.")
-        values = np.linspace(-2, 2, 5) if values is None else check_array(
-            np.asarray(values, dtype=np.float64).reshape(1, -1), input_name="values",
-            dtype=np.float64).ravel()
-        base = np.zeros((1, self.latent_dim)) if z is None else self._validate_codes(
-            np.asarray(z, dtype=np.float64).reshape(1, -1), "z")
+        if values is None:
+            values = np.linspace(-2, 2, 5)
+        elif np.ndim(values) != 1:
+            raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
+        values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
+                             input_name="values").ravel()
+        if z is None:
+            base = np.zeros((1, self.latent_dim))
+        elif np.ndim(z) != 1:
+            raise ValueError(f"z must be 1-D of length latent_dim={self.latent_dim}, "
+                             f"got shape {np.shape(z)}.")
+        else:
+            base = self._validate_codes(np.reshape(z, (1, -1)), "z")
         codes = np.repeat(base, len(values), axis=0)
         codes[:, dim] = values
         return self._decode(codes)

@@ -1,0 +1,430 @@
+"""TrajectoryGAN: what is specific to the Wasserstein GAN.
+
+The learning requirement first (generated trajectories closer to held-out
+ones than a per-time-step Gaussian), then the two losses and their
+optimizers, the alternating critic / generator steps, the history, early
+stopping, ``sample`` and ``score``, determinism, continuing to train,
+hyperparameter validation and scikit-learn composition.  The machinery every
+neural estimator shares is tested in test_base.py on the regressors;
+scikit-learn's generic checks run in test_common.py.
+
+Models are fitted once per module and shared (torch runs on one thread in
+the tests, see conftest.py).
+"""
+
+import copy
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+
+from pendsk import TrajectoryGAN
+from pendsk.datasets import make_pendulum
+from pendsk.metrics import maximum_mean_discrepancy
+
+#: 5 s of motion (about two periods) in 50 steps, nearly noise-free.
+N_STEPS, DT = 50, 0.1
+DATA = dict(n_steps=N_STEPS, dt=DT, noise_std=0.01, noise_growth=0.0)
+#: A run that learns the trajectories (about a second per fit).
+LEARN = dict(max_epochs=100, lr=1e-3, batch_size=32, random_state=0)
+#: Small, fast settings where the quality of the fit is not the point.
+TINY = dict(hidden_layer_sizes=(16, 32), max_epochs=3, lr=1e-3, batch_size=32,
+            random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Training and held-out trajectories."""
+    X, _ = make_pendulum(n_samples=200, random_state=0, **DATA)
+    X_test, _ = make_pendulum(n_samples=200, random_state=1, **DATA)
+    return X, X_test
+
+
+@pytest.fixture(scope="module")
+def gan(data):
+    """A WGAN-GP trained on the training trajectories."""
+    return TrajectoryGAN(**LEARN).fit(data[0])
+
+
+@pytest.fixture(scope="module")
+def gan_clip(data):
+    """The article's weight-clipping WGAN, briefly trained."""
+    return TrajectoryGAN(loss="wgan-clip", **{**LEARN, "max_epochs": 10}).fit(data[0])
+
+
+@pytest.fixture(scope="module")
+def tiny(data):
+    return TrajectoryGAN(**TINY).fit(data[0])
+
+
+def _mean_mmd(X_test, draw, n_draws=5):
+    """MMD² between X_test and n_draws sets of as many rows from draw(seed)."""
+    return float(np.mean([maximum_mean_discrepancy(X_test, draw(seed))
+                          for seed in range(n_draws)]))
+
+
+def _gaussian_draw(X, n_rows):
+    """Rows with X's per-step mean and std, every step independent."""
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    return lambda seed: mean + std * np.random.RandomState(100 + seed).standard_normal(
+        (n_rows, X.shape[1]))
+
+
+def _step_counts(history, epochs=slice(None)):
+    """(generator steps, critic steps) recorded in the batches of the epochs."""
+    batches = [batch for row in history[epochs] for batch in row["batches"]]
+    return (sum("generator_loss" in batch for batch in batches),
+            sum("critic_loss" in batch for batch in batches))
+
+
+# --------------------------------------------------------------------------
+# Learning: the samples look like the data
+# --------------------------------------------------------------------------
+
+def test_samples_beat_an_independent_gaussian_per_time_step(gan, data):
+    X, X_test = data
+    n = len(X_test)
+    generated = _mean_mmd(X_test, lambda seed: gan.sample(n, random_state=seed))
+    gaussian = _mean_mmd(X_test, _gaussian_draw(X, n))
+    # the Gaussian has the right per-step mean and spread but no trajectory
+    # shape; observed MMD² 0.0053 (GAN) against 0.036 (Gaussian)
+    assert generated < 0.5 * gaussian
+
+
+def test_samples_are_smooth_trajectories(gan, data):
+    X, _ = data
+    samples = gan.sample(500, random_state=0)
+    # as smooth as the data: mean |step-to-step change| (observed 0.18 vs 0.15)
+    roughness = np.abs(np.diff(samples, axis=1)).mean()
+    assert roughness == pytest.approx(np.abs(np.diff(X, axis=1)).mean(), rel=0.3)
+    # the data's mean trajectory (observed within 0.085 rad)
+    assert_allclose(samples.mean(axis=0), X.mean(axis=0), rtol=0, atol=0.3)
+
+
+# --------------------------------------------------------------------------
+# The two losses and their optimizers
+# --------------------------------------------------------------------------
+
+def test_wgan_clip_trains_with_clipped_critic_weights_and_rmsprop(gan_clip):
+    history = gan_clip.history_
+    for key in ("critic_loss", "generator_loss", "train_loss"):
+        assert np.all(np.isfinite(history[:, key]))
+    critic = list(gan_clip.net_.module_.critic.parameters())
+    assert max(p.detach().abs().max().item() for p in critic) <= np.float32(0.01)
+    # the clipped weights sit on the box: the clip is what holds them
+    assert max(p.detach().abs().max().item() for p in critic) == pytest.approx(0.01)
+    assert type(gan_clip.net_.optimizer_) is torch.optim.RMSprop
+    assert type(gan_clip.net_.critic_optimizer_) is torch.optim.RMSprop
+
+
+def test_wgan_clip_respects_a_custom_clip_value(data):
+    X, _ = data
+    model = TrajectoryGAN(loss="wgan-clip", clip_value=0.05, **TINY).fit(X)
+    critic = model.net_.module_.critic.parameters()
+    # (the float32 weights hold 0.05 rounded: 0.05000000075)
+    assert max(p.detach().abs().max().item() for p in critic) <= np.float32(0.05)
+    # the generator is not clipped
+    generator = model.net_.module_.generator.parameters()
+    assert max(p.detach().abs().max().item() for p in generator) > 0.05
+
+
+def test_wgan_gp_uses_adam_with_gan_betas_and_does_not_clip(gan):
+    for optimizer in (gan.net_.optimizer_, gan.net_.critic_optimizer_):
+        assert type(optimizer) is torch.optim.Adam
+        assert optimizer.param_groups[0]["betas"] == (0.5, 0.9)
+    critic = gan.net_.module_.critic.parameters()
+    assert max(p.detach().abs().max().item() for p in critic) > 0.01
+
+
+@pytest.mark.parametrize("name", ["gan", "gan_clip"])
+def test_the_two_optimizers_hold_the_generator_and_the_critic(name, request):
+    model = request.getfixturevalue(name)
+    module = model.net_.module_
+
+    def ids(optimizer):
+        return {id(p) for group in optimizer.param_groups for p in group["params"]}
+    generator, critic = ids(model.net_.optimizer_), ids(model.net_.critic_optimizer_)
+    assert generator == {id(p) for p in module.generator.parameters()}
+    assert critic == {id(p) for p in module.critic.parameters()}
+    assert not generator & critic
+    assert generator | critic == {id(p) for p in module.parameters()}
+
+
+@pytest.mark.parametrize("loss, draw", [
+    ("wgan-gp", lambda rng, shape: rng.standard_normal(shape)),
+    ("wgan-clip", lambda rng, shape: rng.uniform(-1.0, 1.0, shape)),
+])
+def test_sample_decodes_the_losss_noise_in_the_units_of_X(data, loss, draw):
+    X, _ = data
+    model = TrajectoryGAN(loss=loss, **TINY).fit(X)
+    z = draw(np.random.RandomState(3), (6, model.latent_dim))
+    generator = copy.deepcopy(model.net_.module_.generator).to(torch.float64)
+    with torch.no_grad():
+        standardised = generator(torch.as_tensor(z)).numpy()
+    expected = X.mean(axis=0) + X.std(axis=0) * standardised
+    assert_allclose(model.sample(6, random_state=3), expected, rtol=1e-10, atol=1e-10)
+
+
+# --------------------------------------------------------------------------
+# Alternating steps and the history
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n_critic", [1, 3])
+def test_one_generator_step_per_n_critic_critic_steps(data, n_critic):
+    X, _ = data
+    # 192 rows, batches of 16: 12 critic steps per epoch
+    model = TrajectoryGAN(n_critic=n_critic, **{**TINY, "batch_size": 16}).fit(X[:192])
+    for epoch in range(3):
+        assert _step_counts(model.history_, slice(epoch, epoch + 1)) == (12 // n_critic, 12)
+
+
+def test_generator_steps_on_batches_0_k_2k_of_every_epoch(data):
+    X, _ = data
+    model = TrajectoryGAN(n_critic=5, **{**TINY, "max_epochs": 10}).fit(X)
+    generator, critic = _step_counts(model.history_)
+    batches = math.ceil(200 / 32)  # 7: the generator steps on batches 0 and 5
+    assert critic == 10 * batches
+    assert generator == 10 * math.ceil(batches / 5)
+    for epoch in model.history_:
+        steps = ["generator_loss" in batch for batch in epoch["batches"]]
+        assert steps == [i % 5 == 0 for i in range(batches)]
+
+
+def test_history_has_the_losses_of_every_epoch(data):
+    X, _ = data
+    # the default batch size: 4 batches per epoch, fewer than n_critic=5
+    model = TrajectoryGAN(hidden_layer_sizes=(16, 32), max_epochs=10,
+                          random_state=0).fit(X)
+    history = model.history_
+    assert len(history) == 10
+    for key in ("critic_loss", "generator_loss", "train_loss"):
+        assert all(key in row for row in history), f"{key} missing in some epochs"
+        assert len(history[:, key]) == 10 and np.all(np.isfinite(history[:, key]))
+
+
+def test_train_loss_is_the_critic_loss_plus_the_penalty(gan, gan_clip):
+    # without a penalty (weight clipping) they are the same number
+    assert_allclose(gan_clip.history_[:, "train_loss"], gan_clip.history_[:, "critic_loss"],
+                    rtol=1e-6, atol=1e-7)
+    # the gradient penalty is non-negative
+    assert np.all(np.array(gan.history_[:, "train_loss"])
+                  >= np.array(gan.history_[:, "critic_loss"]) - 1e-6)
+
+
+def test_early_stopping_records_the_critics_estimate_per_epoch(data):
+    X, _ = data
+    model = TrajectoryGAN(early_stopping=True, validation_fraction=0.2,
+                          **{**TINY, "max_epochs": 6}).fit(X)
+    history = model.history_
+    valid = history[:, "valid_loss"]
+    assert len(valid) == len(history) and np.all(np.isfinite(valid))
+    # 20 % of 200 rows were held out, in two batches of at most 32
+    assert sum(b["valid_batch_size"] for b in history[-1, "batches"]
+               if "valid_batch_size" in b) == 40
+    assert model.net_.train_split is None
+
+
+def test_early_stopping_keeps_a_trained_generator(data):
+    """The restored weights must be a model worth keeping: at least as good
+    as a per-time-step Gaussian, which the same run without early stopping
+    beats by a factor of 7."""
+    X, X_test = data
+    model = TrajectoryGAN(early_stopping=True, **LEARN).fit(X)
+    n = len(X_test)
+    generated = _mean_mmd(X_test, lambda seed: model.sample(n, random_state=seed))
+    gaussian = _mean_mmd(X_test, _gaussian_draw(X, n))
+    assert generated < gaussian
+
+
+# --------------------------------------------------------------------------
+# sample
+# --------------------------------------------------------------------------
+
+def test_sample_shapes_and_seeding(gan):
+    first = gan.sample(7, random_state=0)
+    assert first.shape == (7, N_STEPS) and first.dtype == np.float64
+    assert gan.sample().shape == (1, N_STEPS)
+    assert_array_equal(gan.sample(7, random_state=0), first)
+    assert_array_equal(gan.sample(7, random_state=np.random.RandomState(0)), first)
+    assert np.all(gan.sample(7, random_state=1) != first)
+    # one row does not depend on how many are drawn with it
+    assert_allclose(gan.sample(1, random_state=0), first[:1], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 1.5, "3"])
+def test_sample_rejects_a_bad_count(gan, n_samples):
+    with pytest.raises(ValueError, match="'n_samples' parameter of TrajectoryGAN.sample "
+                                         "must be"):
+        gan.sample(n_samples)
+
+
+# --------------------------------------------------------------------------
+# score
+# --------------------------------------------------------------------------
+
+def test_score_is_minus_the_mmd_to_seeded_samples(gan, data):
+    _, X_test = data
+    score = gan.score(X_test)
+    assert isinstance(score, float)
+    expected = -maximum_mean_discrepancy(X_test, gan.sample(len(X_test), random_state=0))
+    assert score == expected
+    assert gan.score(X_test) == score
+    assert gan.score(X_test[:10]) == -maximum_mean_discrepancy(
+        X_test[:10], gan.sample(10, random_state=0))
+
+
+def test_score_ranks_real_trajectories_above_noise_and_shuffled_ones(gan, data):
+    X, X_test = data
+    real = gan.score(X_test)
+    shuffled = gan.score(X_test[:, np.random.RandomState(0).permutation(N_STEPS)])
+    noise = gan.score(_gaussian_draw(X, len(X_test))(0))
+    # observed: -0.0063 (real), -0.030 (Gaussian), -0.40 (shuffled)
+    assert real > noise + 0.01
+    assert real > shuffled + 0.1
+
+
+@pytest.mark.parametrize("bad, match", [
+    (lambda X: X[:1], "at least 2 rows in X, got 1"),
+    (lambda X: X[:, :40], "X has 40 features, but TrajectoryGAN is expecting 50 features"),
+    (lambda X: np.where(X == X[2, 3], np.nan, X), "Input X contains NaN"),
+])
+def test_score_rejects_bad_X(gan, data, bad, match):
+    _, X_test = data
+    with pytest.raises(ValueError, match=match):
+        gan.score(bad(X_test))
+
+
+@pytest.mark.parametrize("method, args", [("sample", ()), ("score", ("X",))])
+def test_methods_before_fit_raise_not_fitted(data, method, args):
+    args = tuple(data[1] if a == "X" else a for a in args)
+    with pytest.raises(NotFittedError, match="This TrajectoryGAN instance is not fitted yet"):
+        getattr(TrajectoryGAN(**TINY), method)(*args)
+
+
+# --------------------------------------------------------------------------
+# determinism, persistence and the caller's state
+# --------------------------------------------------------------------------
+
+def test_same_int_seed_gives_identical_samples(tiny, data):
+    X, _ = data
+    again = TrajectoryGAN(**TINY).fit(X)
+    assert_array_equal(again.sample(20, random_state=0), tiny.sample(20, random_state=0))
+    other = TrajectoryGAN(**{**TINY, "random_state": 1}).fit(X)
+    assert np.abs(other.sample(20, random_state=0) - tiny.sample(20, random_state=0)).max() > 1e-3
+
+
+@pytest.mark.parametrize("params", [{}, {"loss": "wgan-clip"}, {"early_stopping": True}])
+def test_fit_leaves_the_callers_torch_rng_alone(data, params):
+    X, _ = data
+    torch.manual_seed(1234)
+    np.random.seed(99)
+    before, numpy_before = torch.random.get_rng_state(), np.random.get_state()[1]
+    TrajectoryGAN(**TINY, **params).fit(X).partial_fit(X)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert_array_equal(np.random.get_state()[1], numpy_before)
+
+
+def test_pickle_round_trip_samples_identically(gan, data):
+    _, X_test = data
+    restored = pickle.loads(pickle.dumps(gan))
+    assert_array_equal(restored.sample(20, random_state=0), gan.sample(20, random_state=0))
+    assert restored.score(X_test) == gan.score(X_test)
+    assert len(restored.history_) == len(gan.history_)
+
+
+def test_the_callers_X_is_not_modified(data):
+    X, X_test = data
+    X_copy, X_test_copy = X.copy(), X_test.copy()
+    model = TrajectoryGAN(early_stopping=True, **TINY).fit(X)
+    model.partial_fit(X)
+    model.score(X_test)
+    assert_array_equal(X, X_copy)
+    assert_array_equal(X_test, X_test_copy)
+
+
+# --------------------------------------------------------------------------
+# continuing to train
+# --------------------------------------------------------------------------
+
+def test_warm_start_and_partial_fit_continue_training(data):
+    X, _ = data
+    model = TrajectoryGAN(warm_start=True, **TINY).fit(X)
+    before = model.sample(5, random_state=0)
+    model.fit(X)
+    assert len(model.history_) == 6
+    assert not np.allclose(model.sample(5, random_state=0), before)
+    model.partial_fit(X)
+    assert len(model.history_) == 7
+    # the optimizers carry on: their state was not reset
+    assert model.net_.critic_optimizer_.state
+    model.set_params(warm_start=False).fit(X)
+    assert len(model.history_) == 3
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"loss": "wgan-clip"}, "after changing loss from 'wgan-gp' to 'wgan-clip'"),
+    ({"latent_dim": 8}, "after changing latent_dim from 4 to 8"),
+])
+def test_continuing_refuses_a_changed_network(data, change, match):
+    X, _ = data
+    model = TrajectoryGAN(warm_start=True, **TINY).fit(X)
+    model.set_params(**change)
+    with pytest.raises(ValueError, match="Cannot continue training .*" + match):
+        model.fit(X)
+    with pytest.raises(ValueError, match="Cannot continue training"):
+        model.partial_fit(X)
+
+
+def test_warm_start_uses_a_changed_n_critic(data):
+    X, _ = data
+    model = TrajectoryGAN(n_critic=3, warm_start=True, **{**TINY, "batch_size": 16})
+    model.fit(X[:192])
+    assert _step_counts(model.history_) == (12, 36)
+    # n_critic sets the training steps, not the network: the next fit uses it
+    model.set_params(n_critic=1).fit(X[:192])
+    assert _step_counts(model.history_, slice(3, 6)) == (36, 36)
+
+
+def test_warm_start_uses_a_changed_clip_value(data):
+    X, _ = data
+    model = TrajectoryGAN(loss="wgan-clip", clip_value=0.05, warm_start=True, **TINY).fit(X)
+    model.set_params(clip_value=0.002).fit(X)
+    critic = model.net_.module_.critic.parameters()
+    assert max(p.detach().abs().max().item() for p in critic) <= np.float32(0.002)
+
+
+# --------------------------------------------------------------------------
+# hyperparameters and scikit-learn composition
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params, match", [
+    ({"loss": "wgan"}, "The 'loss' parameter of TrajectoryGAN must be a str among"),
+    ({"n_critic": 0}, "The 'n_critic' parameter of TrajectoryGAN must be an int in the range"),
+    ({"n_critic": 2.5}, "The 'n_critic' parameter of TrajectoryGAN must be an int"),
+    ({"gp_weight": -1}, r"The 'gp_weight' parameter of TrajectoryGAN must be a float in the "
+                        r"range \[0"),
+    ({"clip_value": 0}, r"The 'clip_value' parameter of TrajectoryGAN must be a float in the "
+                        r"range \(0"),
+    ({"latent_dim": 0}, "The 'latent_dim' parameter of TrajectoryGAN must be an int in the"),
+])
+def test_bad_hyperparameters_are_named(data, params, match):
+    X, _ = data
+    model = TrajectoryGAN(**{**TINY, **params})
+    with pytest.raises(ValueError, match=match):
+        model.fit(X)
+    assert not hasattr(model, "net_")
+
+
+def test_grid_search_tunes_n_critic_by_the_score(data):
+    X, _ = data
+    search = GridSearchCV(TrajectoryGAN(**TINY), {"n_critic": [1, 5]}, cv=2).fit(X)
+    assert search.best_params_["n_critic"] in (1, 5)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (2,) and np.all(np.isfinite(scores)) and np.all(scores <= 1)
+    assert search.best_score_ == pytest.approx(scores.max())
+    assert search.best_estimator_.n_critic == search.best_params_["n_critic"]
