@@ -305,7 +305,8 @@ class NeuralEstimator(BaseEstimator):
         return tuple(int(s) for s in sizes)
 
     def _callbacks(self, n_epochs, validate):
-        """The skorch callbacks of one training call."""
+        """The skorch callbacks of one training call: pendsk's own as
+        ``(name, callback)`` pairs, then clones of the user's."""
         factor = (partial(_cosine_factor, n_epochs=n_epochs)
                   if self.lr_schedule == "cosine" and n_epochs > 1 else _constant_factor)
         callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
@@ -388,8 +389,11 @@ class NeuralEstimator(BaseEstimator):
             self.net_.set_params(
                 max_epochs=n_epochs, verbose=self.verbose,
                 train_split=None if valid_set is None else predefined_split(valid_set),
-                callbacks=self._callbacks(n_epochs, validate), **self._train_settings(),
+                callbacks=(callbacks := self._callbacks(n_epochs, validate)),
+                **self._train_settings(),
             )
+            n_user = len(self.callbacks or [])
+            ours = {id(cb) for _, cb in callbacks[:len(callbacks) - n_user]}
             # a warm start trains at the current lr (the schedules start
             # from each group's initial_lr)
             for name in self.net_._optimizers:
@@ -400,12 +404,15 @@ class NeuralEstimator(BaseEstimator):
             try:
                 self.net_.partial_fit(TensorDataset(*tensors))
             finally:
-                # keep (and pickle) neither the validation data nor the
-                # call's callbacks: LR schedulers hold the optimizer, early
-                # stopping the best weights, on the training device, where
-                # skorch's own CPU mapping on unpickling does not reach them
-                self.net_.set_params(train_split=None, callbacks=[])
-                self.net_.initialize_callbacks()
+                # keep (and pickle) neither the validation data nor pendsk's
+                # callbacks: LR schedulers hold the optimizer, early stopping
+                # the best weights, on the training device, where skorch's
+                # CPU mapping on unpickling does not reach; the user's
+                # callbacks stay in net_.callbacks_ for inspection
+                self.net_.set_params(train_split=None)
+                self.net_.callbacks = callbacks[len(callbacks) - n_user:]
+                self.net_.callbacks_ = [(name, cb) for name, cb in self.net_.callbacks_
+                                        if id(cb) not in ours]
                 self.net_.module_.eval()
         self.history_ = self.net_.history
         return self

@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
 from pendsk import GaussianRegressor, TrajectoryRegressor
 from pendsk._base import TensorBatches
@@ -333,6 +333,19 @@ def test_user_callbacks_run_on_a_copy(data):
     assert callbacks["counter"].epochs_ == 3 and callbacks["counter"].tag == "named"
     # the caller's callback objects are parameters: left untouched
     assert not hasattr(mine, "epochs_") and not hasattr(named, "epochs_")
+
+
+def test_fitted_net_keeps_no_training_callbacks_holding_device_tensors(data):
+    # LR schedulers hold the optimizer and early stopping the best weights,
+    # on the training device; skorch maps only its own modules and
+    # optimizers to the CPU when a CUDA-trained model is unpickled
+    model = _fit(TrajectoryRegressor, data, max_epochs=3, early_stopping=True,
+                 callbacks=[_CountEpochs()])
+    kept = dict(model.net_.callbacks_)
+    assert not any(isinstance(cb, (LRScheduler, EarlyStopping)) for cb in kept.values())
+    assert set(kept) == {"epoch_timer", "train_loss", "valid_loss", "print_log",
+                         "_CountEpochs"}
+    assert kept["_CountEpochs"].epochs_ == 3
 
 
 def test_verbose_prints_a_per_epoch_table_and_silent_prints_nothing(data, capsys):
