@@ -378,8 +378,8 @@ def main(argv=None):
                      f"{active}/{latent_dim}", f"{seconds:.1f}"])
         per_factor.append((label, mig, mig_id))
     mig, mig_id, _ = pca_codes
-    rows.append([f"PCA({latent_dim})", f"{pca_rmse:.4f}", f"{pca_truth:.4f}", f"{pca_ll:.1f}", "—", "—",
-                 f"{mig.mean():.3f}", f"{mig_id.mean():.3f}", "—", f"{pca_s:.2f}"])
+    rows.append([f"PCA({latent_dim})", f"{pca_rmse:.4f}", f"{pca_truth:.4f}",
+                 f"{pca_ll:.1f}", "—", "—", f"{mig.mean():.3f}", f"{mig_id.mean():.3f}", "—", f"{pca_s:.2f}"])
     per_factor.append((f"PCA({latent_dim})", mig, mig_id))
     print(f"(1) BetaVAE (defaults, latent_dim={latent_dim}) vs PCA({latent_dim}) on the "
           "held-out rows")

@@ -379,7 +379,8 @@ class NeuralEstimator(BaseEstimator):
                 module, module_kwargs = self._module_spec(X.shape[1], n_outputs)
                 self._network = {name: getattr(self, name) for name in self._network_params}
                 self.net_ = self._net_class(
-                    module, criterion=self._criterion, lr=self.lr, batch_size=self.batch_size, iterator_train=TensorBatches,
+                    module, criterion=self._criterion, lr=self.lr,
+                    batch_size=self.batch_size, iterator_train=TensorBatches,
                     iterator_train__shuffle=True, iterator_valid=TensorBatches,
                     train_split=None, device=self.device_, verbose=self.verbose,
                     **{f"module__{k}": v for k, v in module_kwargs.items()},

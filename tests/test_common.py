@@ -104,4 +104,3 @@ def test_discovery_finds_every_estimator():
                          xfail_strict=True)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
-

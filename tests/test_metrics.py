@@ -1,14 +1,11 @@
 """Tests of pendsk.metrics: MMD², the mutual information gap, active units."""
 
-import inspect
 import math
 import statistics
 
 import numpy as np
 import pytest
-from numpydoc.docscrape import FunctionDoc
 
-from pendsk import metrics
 from pendsk.metrics import (active_dimensions, maximum_mean_discrepancy,
                             mutual_information_gap)
 
