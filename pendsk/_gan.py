@@ -119,8 +119,8 @@ class _GANNet(_Net):
         seeded = torch.Generator(device=real.device).manual_seed(0)
         with torch.no_grad():
             fake = self.module_(self.latent(len(real), real, generator=seeded))
-        as_array = lambda t: t.detach().cpu().to(torch.float64).numpy()  # noqa: E731
-        mmd = maximum_mean_discrepancy(as_array(real), as_array(fake))
+        mmd = maximum_mean_discrepancy(*(t.cpu().to(torch.float64).numpy()
+                                         for t in (real, fake)))
         return {"loss": torch.tensor(mmd), "y_pred": fake}
 
 
