@@ -143,7 +143,8 @@ class TrajectoryGAN(NeuralEstimator):
         noise.  ``"wgan-clip"``: weight clipping, RMSprop, uniform noise in
         [-1, 1] (the article's model).
     n_critic : int, default=5
-        Critic steps (one per batch) per generator step.
+        Critic steps (one per batch) per generator step; the generator
+        steps on batches 0, ``n_critic``, 2·``n_critic``, ... of each epoch.
     gp_weight : float, default=10.0
         Weight of the gradient penalty (``"wgan-gp"`` only).
     clip_value : float, default=0.01
