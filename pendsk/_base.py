@@ -19,7 +19,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
@@ -33,7 +33,8 @@ from torch.utils.data import TensorDataset
 
 from ._modules import ACTIVATIONS
 
-__all__ = ["NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches"]
+__all__ = ["NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
+           "UnsupervisedNeuralEstimator"]
 
 #: numpydoc of the shared hyperparameters; defaults from the signature.
 _PARAMETERS = string.Template("""
@@ -457,3 +458,54 @@ class NeuralEstimator(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self._x_scaler.transform(X)
+
+
+class UnsupervisedNeuralEstimator(NeuralEstimator):
+    """Base of the neural estimators fitted on trajectories alone (the
+    generative models): ``fit(X, y=None)`` and ``partial_fit(X, y=None)``."""
+
+    def _validate_fit_data(self, X, y, reset):
+        return validate_data(self, X, reset=reset, dtype=np.float64), None
+
+    def _fit_targets(self, y, reset):
+        return None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to the trajectories ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Trajectories, one per row.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch on ``X``.
+
+        The first call initialises the networks and the scaling from this
+        data; later calls keep them and continue training at the constant
+        learning rate ``lr``, without early stopping.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Trajectories, one per row.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, incremental=True)

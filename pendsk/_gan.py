@@ -4,13 +4,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import PassthroughScoring
 
-from ._base import NeuralEstimator, _Net, shared_docs
+from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
 from ._modules import WassersteinGAN, WassersteinLoss, gradient_penalty
 from .metrics import maximum_mean_discrepancy
 
@@ -124,7 +123,7 @@ class _GANNet(_Net):
         return {"loss": torch.tensor(mmd), "y_pred": fake}
 
 
-class TrajectoryGAN(NeuralEstimator):
+class TrajectoryGAN(UnsupervisedNeuralEstimator):
     """Wasserstein GAN that generates whole trajectories from noise.
 
     An MLP generator turns ``latent_dim`` noise values into a trajectory;
@@ -237,12 +236,6 @@ class TrajectoryGAN(NeuralEstimator):
 
     # -- NeuralEstimator hooks -------------------------------------------------
 
-    def _validate_fit_data(self, X, y, reset):
-        return validate_data(self, X, reset=reset, dtype=np.float64), None
-
-    def _fit_targets(self, y, reset):
-        return None
-
     def _module_spec(self, n_features, n_outputs):
         return WassersteinGAN, dict(n_features=n_features, latent_dim=self.latent_dim,
                                     hidden_layer_sizes=self._check_hidden_layer_sizes(),
@@ -269,48 +262,6 @@ class TrajectoryGAN(NeuralEstimator):
     def _extra_callbacks(self, n_epochs):
         return [(name, PassthroughScoring(name, on_train=True))
                 for name in ("critic_loss", "generator_loss")]
-
-    # -- fitting -------------------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the generator and the critic on the trajectories ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories, one per row.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Train for one more epoch on ``X``.
-
-        The first call initialises the networks and the scaling from this
-        data; later calls keep them and continue training at the constant
-        learning rate ``lr``, without early stopping.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories, one per row.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._fit(X, incremental=True)
 
     # -- generating ----------------------------------------------------------------
 

@@ -4,13 +4,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from ._base import NeuralEstimator, _Net, shared_docs
+from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
 from ._modules import VAE, ELBOLoss
 
 __all__ = ["BetaVAE"]
@@ -51,7 +51,8 @@ class _KLWeight(Callback):
             net.criterion_.capacity = c_max * min(done / n_epochs, 1.0)
 
 
-class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralEstimator):
+class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+              UnsupervisedNeuralEstimator):
     """β-variational autoencoder of whole trajectories.
 
     An MLP encoder maps a trajectory to a diagonal-Gaussian posterior over
@@ -164,10 +165,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralEstimator
     # -- NeuralEstimator hooks -------------------------------------------------
 
     def _validate_fit_data(self, X, y, reset):
-        return validate_data(self, X, reset=reset, dtype=np.float64), None
-
-    def _fit_targets(self, y, reset):
-        return None  # the target of an autoencoder is its input
+        self._check_capacity()
+        return super()._validate_fit_data(X, y, reset)
 
     def _module_spec(self, n_features, n_outputs):
         return VAE, dict(n_features=n_features, latent_dim=self.latent_dim,
@@ -188,50 +187,6 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralEstimator
 
     def _extra_callbacks(self, n_epochs):
         return [("kl_weight", _KLWeight(self.beta, self.gamma, self._check_capacity()))]
-
-    # -- fitting -------------------------------------------------------------------
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the autoencoder to the trajectories ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories, one per row.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        self._check_capacity()
-        return self._fit(X)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Train for one more epoch on ``X``.
-
-        The first call initialises the network and the scaling from this
-        data; later calls keep them and continue training at the constant
-        learning rate ``lr``, without early stopping.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories, one per row.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        self._check_capacity()
-        return self._fit(X, incremental=True)
 
     # -- the latent code -------------------------------------------------------------
 
