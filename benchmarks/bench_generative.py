@@ -13,7 +13,7 @@ RMSE in rad (``inverse_transform(transform(X))``), held-out ELBO in nats
 information gap (MIG) of the codes of all 600 rows against the generating
 factors (θ0, ω0, L, m) and against the identifiable ones (amplitude
 θ_max = arccos(cos θ0 − ω0²·L/(2g)) and period 4·K(k²)·sqrt(L/g),
-``pendsk._physics.period``), active latent dimensions
+``pendsk._physics.amplitude`` and ``period``), active latent dimensions
 (``pendsk.metrics.active_dimensions``) and fit seconds.
 
 (2) Samples: ``TrajectoryGAN()`` (WGAN-GP) and
@@ -82,7 +82,7 @@ from _report import machine_info, table
 
 from pendsk import BetaVAE, PendulumSimulator, TrajectoryGAN
 from pendsk._modules import VAE, ELBOLoss, WassersteinGAN, WassersteinLoss, gradient_penalty
-from pendsk._physics import period
+from pendsk._physics import amplitude, period
 from pendsk.datasets import make_pendulum
 from pendsk.metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap
 
@@ -119,8 +119,8 @@ def pendulum(n_samples, seed):
 def identifiable_factors(F):
     """Amplitude θ_max and period of each row of factors (θ0, ω0, L, m)."""
     theta0, omega0, length = F[:, 0], F[:, 1], F[:, 2]
-    amplitude = np.arccos(np.cos(theta0) - omega0**2 * length / (2 * G))
-    return np.column_stack([amplitude, period(theta0, omega0, length, g=G)])
+    return np.column_stack([amplitude(theta0, omega0, length, g=G),
+                            period(theta0, omega0, length, g=G)])
 
 
 def mmd_draws(sampler, X_ref):

@@ -98,6 +98,38 @@ def elliptic_parameter(theta0, omega0, length, g=9.81):
     return np.sin(theta0 / 2) ** 2 + omega0**2 / (4 * omega_n2)
 
 
+def amplitude(theta0, omega0, length, g=9.81):
+    """Amplitude ``theta_max`` of the undamped swing, ``2 arcsin(k)``.
+
+    Energy conservation gives ``cos(theta_max) = cos(theta0) - omega0**2 L / (2 g)``;
+    with ``k**2 = m`` (:func:`elliptic_parameter`) this is ``2 arcsin(sqrt(m))``.
+
+    Parameters
+    ----------
+    theta0, omega0, length : array-like of shape (n,)
+        Initial angle [rad], initial angular velocity [rad/s], length [m].
+    g : float, default=9.81
+        Gravitational acceleration [m/s²].
+
+    Returns
+    -------
+    theta_max : ndarray of shape (n,)
+        Largest angle [rad] of the swing; ``pi`` on or above the separatrix
+        (the pendulum goes over the top).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pendsk._physics import amplitude
+    >>> amplitude([0.5, 0.0], [0.0, 1.0], [1.0, 1.0], g=10.0).round(4)
+    array([0.5   , 0.3176])
+    >>> round(float(np.arccos(1 - 1 / 20)), 4)  # arccos(cos 0 - 1**2 * 1 / (2 * 10))
+    0.3176
+    """
+    m = elliptic_parameter(theta0, omega0, length, g)
+    return 2 * np.arcsin(np.sqrt(np.minimum(m, 1.0)))
+
+
 def period(theta0, omega0, length, g=9.81):
     """Period of the undamped pendulum, ``4 K(k) / sqrt(g / L)``.
 

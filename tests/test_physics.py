@@ -17,6 +17,7 @@ from scipy.special import ellipk, ellipkinc
 
 from pendsk._physics import (
     SOLVERS,
+    amplitude as swing_amplitude,
     elliptic_parameter,
     euler_cromer,
     exact,
@@ -152,6 +153,27 @@ def test_period_elliptic_formula(amp_deg, length, g):
     for sign in (1, -1):
         np.testing.assert_allclose(period([sign * amp], 0.0, length, g),
                                    [expected], rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("theta0, omega0, length", [(0.5, 0.5, 1.0), (1.5, 1.5, 2.5),
+                                                    (-1.0, 2.0, 0.7), (0.2, -3.0, 1.2)])
+def test_amplitude_is_the_largest_angle_of_an_independent_integration(theta0, omega0,
+                                                                      length):
+    """_physics.amplitude() == max |θ(t)| over one period of scipy's DOP853 solution."""
+    g = 10.0
+    w2 = g / length
+    T = period([theta0], omega0, length, g)[0]
+    sol = solve_ivp(lambda t, y: [y[1], -w2 * math.sin(y[0])], (0.0, T), [theta0, omega0],
+                    method="DOP853", rtol=1e-12, atol=1e-12, dense_output=True)
+    theta = sol.sol(np.linspace(0.0, T, 200_001))[0]
+    np.testing.assert_allclose(swing_amplitude([theta0], omega0, length, g),
+                               [np.abs(theta).max()], rtol=0, atol=1e-9)
+
+
+def test_amplitude_is_pi_on_and_above_the_separatrix():
+    """Rotation (m >= 1): the pendulum reaches the top, θ_max = π."""
+    np.testing.assert_array_equal(swing_amplitude([0.0, np.pi], [10.0, 0.0], 1.0, 9.81),
+                                  [np.pi, np.pi])
 
 
 def test_period_small_amplitude_limit():
