@@ -2,6 +2,13 @@
 
 Examples
 --------
+Run the article's road end to end (simulator, regressors, GAN, β-VAE) and
+write a report with one PNG per figure, ``metrics.json`` and
+``index.html`` (about 3 minutes on 2 CPU cores; ``--quick`` takes
+seconds)::
+
+    pendsk demo --out pendsk-demo
+
 Simulate 1,000 of the article's trajectories into a compressed ``.npz``
 file (arrays ``X``, ``params``, ``t`` and ``param_names``)::
 
@@ -93,7 +100,26 @@ def _parser():
                          help=f"uniform range of {name} (default: {default[0]},{default[1]})")
     sim.add_argument("--seed", type=_int_at_least(0), default=None,
                      help="random seed, an integer >= 0")
+
+    demo = commands.add_parser(
+        "demo", help="run the article's road end to end and write a report",
+        description="Simulate the article's datasets, fit every pendsk model with its "
+                    "defaults, and write one PNG per figure, metrics.json and "
+                    "index.html to DIR (about 3 minutes on 2 CPU cores).",
+    )
+    demo.add_argument("--out", type=Path, default=Path("pendsk-demo"), metavar="DIR",
+                      help="report folder, created if needed (default: pendsk-demo)")
+    demo.add_argument("--quick", action="store_true",
+                      help="small data and a few epochs: seconds, for smoke tests")
+    demo.add_argument("--seed", type=_int_at_least(0), default=0,
+                      help="random seed of the data and the models (default: 0)")
     return parser
+
+
+def _demo(args):
+    from ._demo import run_demo
+
+    run_demo(args.out, quick=args.quick, random_state=args.seed)
 
 
 def _simulate(args):
@@ -152,12 +178,16 @@ def main(argv=None):
             argv[i:i + 2] = [f"{argv[i]}={argv[i + 1]}"]
     args = _parser().parse_args(argv)
     try:
-        _simulate(args)
+        {"simulate": _simulate, "demo": _demo}[args.command](args)
     except MemoryError:
-        print(f"pendsk {args.command}: error: not enough memory for {args.n} "
-              f"trajectories x {args.n_steps} steps", file=sys.stderr)
+        what = (f" for {args.n} trajectories x {args.n_steps} steps"
+                if args.command == "simulate" else "")
+        print(f"pendsk {args.command}: error: not enough memory{what}", file=sys.stderr)
         return 1
-    except (OSError, ValueError, TypeError) as exc:
+    except KeyboardInterrupt:
+        print(f"pendsk {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, TypeError, ImportError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         where = f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
         print(f"pendsk {args.command}: error: {message}{where}", file=sys.stderr)

@@ -374,3 +374,134 @@ def test_python_m_pendsk_subprocess(tmp_path):
     X, params = make_pendulum(3, n_steps=10, random_state=1)
     assert_array_equal(values[:, :4], params)
     assert_array_equal(values[:, 4:], X)
+
+
+# --------------------------------------------------------------------------
+# pendsk demo: the article's road as a report
+# --------------------------------------------------------------------------
+
+DEMO_FIGURES = {"simulator.png", "regression.png", "uncertainty.png",
+                "regression_samples.png", "gan_samples.png", "gan_losses.png",
+                "vae_samples.png", "vae_traversals.png"}
+
+
+def _pendsk(*args, cwd=ROOT):
+    """Run ``python -m pendsk ARGS`` in a fresh interpreter, headless."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg",
+           "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "pendsk", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "report"  # created by the demo
+    result = _pendsk("demo", "--out", str(out), "--quick")
+    return result, out
+
+
+def _numbers(tree):
+    if isinstance(tree, dict):
+        for value in tree.values():
+            yield from _numbers(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _numbers(value)
+    elif isinstance(tree, (int, float)) and not isinstance(tree, bool):
+        yield tree
+
+
+def test_demo_quick_writes_the_report(demo_report):
+    result, out = demo_report
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    names = {p.name for p in out.iterdir()}
+    assert DEMO_FIGURES | {"index.html", "metrics.json"} == names
+    for name in DEMO_FIGURES:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    # progress is visible while it runs: one line per step, then a summary
+    lines = result.stderr.strip().splitlines()
+    assert [line[:5] for line in lines if line.startswith("[")] == \
+        ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    assert lines[-1].startswith(f"wrote {len(DEMO_FIGURES)} figures, metrics.json and "
+                                f"index.html to {out}")
+
+
+def test_demo_metrics_json_holds_every_number_finite(demo_report):
+    import json
+
+    _, out = demo_report
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) == {"settings", "simulator", "regression", "gan", "vae",
+                            "total_seconds"}
+    assert metrics["settings"]["quick"] is True
+    numbers = list(_numbers(metrics))
+    assert len(numbers) > 30 and np.all(np.isfinite(numbers))
+    # the physics is exact whatever --quick does: the article's Euler-Cromer
+    # scheme drifts, and more over 30 s than over the first 5 s
+    sim = metrics["simulator"]
+    assert 0 < sim["euler_cromer_max_error_5s_rad"] < sim["euler_cromer_max_error_30s_rad"]
+    reg = metrics["regression"]
+    assert 0 < reg["noise_ceiling_r2"] < 1
+    assert 0 <= reg["GaussianRegressor_coverage_90"] <= 1
+    vae = metrics["vae"]
+    assert len(vae["beta10_mig_theta0_omega0_length_mass"]) == 4
+    assert len(vae["beta10_mig_amplitude_period"]) == 2
+    assert 0 <= vae["beta10_active_dimensions"] <= 6
+    assert metrics["gan"]["mmd2_floor_train_vs_heldout"] < metrics["gan"]["mmd2_gan"]
+
+
+def test_demo_index_html_shows_every_figure_and_number(demo_report):
+    import json
+
+    _, out = demo_report
+    page = (out / "index.html").read_text()
+    for name in DEMO_FIGURES:
+        assert f"<img src='{name}'" in page
+    metrics = json.loads((out / "metrics.json").read_text())
+    for section in ("simulator", "regression", "gan", "vae"):
+        for key in metrics[section]:
+            assert f"<td>{key}</td>" in page, key
+    value = metrics["regression"]["GaussianRegressor_coverage_90"]
+    assert f"{value:.4g}" in page
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--bogus"], "pendsk: error: unrecognized arguments: --bogus"),
+    (["--seed", "-3"], "pendsk demo: error: argument --seed: must be an integer >= 0, "
+                       "got '-3'"),
+    (["--out"], "pendsk demo: error: argument --out: expected one argument"),
+])
+def test_demo_bad_flags_exit_2_with_one_error_line(tmp_path, args, message):
+    result = _pendsk("demo", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == message
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_demo_unwritable_folder_is_one_error_line_before_any_work(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = _pendsk("demo", "--out", str(blocker / "report"), "--quick")
+    assert result.returncode == 1
+    _assert_one_error_line(result.stderr, command="demo")
+    assert str(blocker) in result.stderr
+
+
+def test_demo_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["demo", "--out", str(tmp_path / "r"), "--quick"]) == 1
+    err = capsys.readouterr().err
+    _assert_one_error_line(err, command="demo")
+    assert "pip install 'pendsk[plot]'" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_help_lists_demo(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--out", "--quick", "--seed"):
+        assert flag in out

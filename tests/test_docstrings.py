@@ -16,12 +16,14 @@ import pendsk
 import pendsk.cli
 import pendsk.datasets
 import pendsk.metrics
+import pendsk.plotting
 
 
 def public_objects():
     objects = [getattr(pendsk, n) for n in pendsk.__all__ if not n.startswith("_")]
     objects += [getattr(pendsk.datasets, n) for n in pendsk.datasets.__all__]
     objects += [getattr(pendsk.metrics, n) for n in pendsk.metrics.__all__]
+    objects += [getattr(pendsk.plotting, n) for n in pendsk.plotting.__all__]
     objects += [pendsk.cli.main]
     return [o for o in objects if inspect.isclass(o) or inspect.isfunction(o)]
 
@@ -34,8 +36,8 @@ def public_methods(cls):
 
 def documented_params(doc):
     names = []
-    for p in doc["Parameters"]:
-        names += [n.strip() for n in p.name.split(",")]
+    for p in doc["Parameters"]:  # variadic keywords are written ``**name``
+        names += [n.strip().lstrip("*") for n in p.name.split(",")]
     return names
 
 

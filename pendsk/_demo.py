@@ -1,0 +1,427 @@
+"""``pendsk demo``: the article's road end to end, as a report in a folder.
+
+:func:`run_demo` fits every pendsk model on its default dataset with default
+settings, draws the counterpart of each of the article's figures, and
+writes one PNG per figure, ``metrics.json`` with every number and
+``index.html`` that shows figures and numbers together.
+"""
+
+import html
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.metrics import r2_score
+from sklearn.mixture import GaussianMixture
+
+from . import __version__
+from ._gan import TrajectoryGAN
+from ._physics import amplitude, period
+from ._regression import GaussianRegressor, TrajectoryRegressor
+from ._simulator import PendulumSimulator
+from ._vae import BetaVAE
+from .datasets import make_pendulum, make_pendulum_regression
+from .metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap
+
+__all__ = ["run_demo"]
+
+G = 10.0  # the article's gravitational acceleration
+NOISE_STD = 0.01  # observation noise of the trajectory data [rad]
+COLORS = {"real": "0.3", "TrajectoryGAN": "tab:orange", "BetaVAE": "tab:purple"}
+
+# Settings of the full run and of --quick.  The full run uses every model's
+# defaults on the article's data sizes; --quick shrinks data and epochs so
+# that the whole road runs in seconds (the tests use it).
+_SETTINGS = {
+    False: dict(n_trajectories=100, n_train=400, n_test=200, epochs={}, n_mmd_draws=10,
+                hidden={}),
+    True: dict(n_trajectories=20, n_train=100, n_test=50, n_mmd_draws=3,
+               epochs={"regression": 5, "gan": 20, "vae": 20},
+               hidden={"regression": (32, 32), "gan": (32, 64), "vae": (64, 32)}),
+}
+
+
+class _Report:
+    """Collects figures, numbers and progress lines while the demo runs."""
+
+    def __init__(self, out, log, n_steps):
+        self.out = out
+        self.log = log
+        self.n_steps = n_steps
+        self.step = 0
+        self.sections = []
+        self.metrics = {}
+        self.started = time.perf_counter()
+
+    def section(self, key, title, text):
+        self.step += 1
+        self.log(f"[{self.step}/{self.n_steps}] {title} ...")
+        self.sections.append({"key": key, "title": title, "text": text, "figures": []})
+        self.metrics[key] = {}
+        self._section_start = time.perf_counter()
+
+    def figure(self, fig, name, caption):
+        path = self.out / name
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        self.sections[-1]["figures"].append((name, caption))
+
+    def number(self, name, value):
+        self.metrics[self.sections[-1]["key"]][name] = value
+
+    def done(self):
+        seconds = time.perf_counter() - self._section_start
+        self.number("seconds", round(seconds, 2))
+        self.log(f"      done in {seconds:.1f} s")
+
+
+def _figure(n_rows=1, n_cols=1, width=4.5, height=3.2):
+    """A figure that needs no pyplot (hence no GUI backend) and its axes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * n_cols, height * n_rows), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False)
+    return fig, axes.ravel()
+
+
+def _mmd(sample, reference, n_draws):
+    """Mean MMD² of ``n_draws`` draws of ``sample(n, seed)`` against reference."""
+    n = len(reference)
+    return float(np.mean([maximum_mean_discrepancy(sample(n, seed), reference)
+                          for seed in range(n_draws)]))
+
+
+def _simulator_section(report, quick, seed):
+    from .plotting import plot_trajectories
+
+    report.section(
+        "simulator", "Physics: the simulator",
+        "PendulumSimulator turns parameter rows (θ0, ω0, L, m) into trajectories "
+        "with the exact closed form (Jacobi elliptic functions).  Right: the "
+        "article's Euler-Cromer scheme beside the exact solution over 30 s; its "
+        "error grows with time, the closed form has none to grow.")
+    params = np.array([[0.5, 0.5, 1.0, 1.0], [1.5, 0.5, 1.0, 1.0],
+                       [0.5, 1.5, 2.5, 1.0], [1.5, 1.5, 2.5, 2.5]])
+    exact = PendulumSimulator(g=G).fit(params).transform(params)
+    long_row = params[[1]]
+    n_long = 3000
+    exact_long = PendulumSimulator(n_steps=n_long, g=G, method="exact").fit(
+        long_row).transform(long_row)[0]
+    euler = PendulumSimulator(n_steps=n_long, g=G, method="euler-cromer").fit(
+        long_row).transform(long_row)[0]
+    drift = np.abs(euler - exact_long)
+
+    fig, (ax_a, ax_b) = _figure(1, 2)
+    labels = [f"θ0={a:g}, ω0={b:g}, L={c:g}" for a, b, c, _ in params]
+    plot_trajectories(exact, ax=ax_a, labels=labels)
+    ax_a.set_title("exact trajectories")
+    plot_trajectories(np.vstack([exact_long, euler]), ax=ax_b,
+                      labels=["exact", "Euler-Cromer, dt = 0.01"], lw=1)
+    ax_b.set_title(f"Euler-Cromer drifts: max |error| {drift.max():.3f} rad")
+    report.figure(fig, "simulator.png", "Simulated trajectories, and the article's "
+                  "Euler-Cromer scheme against the exact solution")
+    report.number("euler_cromer_max_error_5s_rad", float(drift[:500].max()))
+    report.number("euler_cromer_max_error_30s_rad", float(drift.max()))
+    report.done()
+
+
+def _regression_section(report, quick, seed):
+    from .plotting import plot_prediction_interval, plot_trajectories
+
+    settings = _SETTINGS[quick]
+    n_traj, n_steps = settings["n_trajectories"], 500
+    report.section(
+        "regression", "Regression: learning the dynamics from noisy points",
+        f"The article's pointwise data: {n_traj} trajectories of {n_steps} noisy "
+        "points (noise std 0.1·t rad), rows (θ0, ω0, L, m, t) → θ.  The first "
+        "75 % of the trajectories train, the rest are held out.  "
+        "TrajectoryRegressor predicts θ; GaussianRegressor also learns the noise, "
+        "so it gives a mean ± 3σ band and samples plausible trajectories.")
+    X, y = make_pendulum_regression(n_traj, n_steps=n_steps, random_state=seed)
+    truth = PendulumSimulator(n_steps=n_steps, g=G).fit_transform(X[::n_steps, :4]).ravel()
+    n_train = int(0.75 * n_traj) * n_steps
+    train, test = slice(0, n_train), slice(n_train, None)
+    extra = {}
+    if "regression" in settings["epochs"]:
+        extra = dict(max_epochs=settings["epochs"]["regression"],
+                     hidden_layer_sizes=settings["hidden"]["regression"])
+    models = {}
+    for cls in (TrajectoryRegressor, GaussianRegressor):
+        start = time.perf_counter()
+        models[cls.__name__] = cls(random_state=seed, **extra).fit(X[train], y[train])
+        report.number(f"{cls.__name__}_fit_seconds", round(time.perf_counter() - start, 2))
+    reg, gauss = models["TrajectoryRegressor"], models["GaussianRegressor"]
+    pred = reg.predict(X[test])
+    mean, std = gauss.predict(X[test], return_std=True)
+    lo, hi = gauss.predict_interval(X[test], coverage=0.9)
+    report.number("TrajectoryRegressor_r2_noisy", float(r2_score(y[test], pred)))
+    report.number("TrajectoryRegressor_r2_truth", float(r2_score(truth[test], pred)))
+    report.number("GaussianRegressor_r2_noisy", float(r2_score(y[test], mean)))
+    report.number("GaussianRegressor_r2_truth", float(r2_score(truth[test], mean)))
+    report.number("GaussianRegressor_coverage_90", float(np.mean((y[test] >= lo)
+                                                                 & (y[test] <= hi))))
+    report.number("noise_ceiling_r2", float(r2_score(y[test], truth[test])))
+
+    # two held-out parameter sets, as in the article's figures
+    t = X[:n_steps, 4]
+    rows = [n_train + i * n_steps for i in (0, n_traj - int(0.75 * n_traj) - 1)]
+    fig_p, axes_p = _figure(1, 2)
+    fig_u, axes_u = _figure(1, 2)
+    fig_s, axes_s = _figure(1, 2)
+    for ax_p, ax_u, ax_s, start in zip(axes_p, axes_u, axes_s, rows):
+        block = slice(start, start + n_steps)
+        name = "θ0={:.2f}, ω0={:.2f}, L={:.2f}".format(*X[start, :3])
+        ax_p.plot(t, y[block], ".", ms=2, color="0.6", label="observed")
+        ax_p.plot(t, truth[block], "k--", lw=1, label="truth")
+        ax_p.plot(t, reg.predict(X[block]), lw=1.5, label="TrajectoryRegressor")
+        ax_p.plot(t, gauss.predict(X[block]), lw=1.5, label="GaussianRegressor")
+        ax_p.set(title=name, xlabel="t [s]", ylabel="θ [rad]")
+        ax_p.legend(fontsize="small")
+        m, s = gauss.predict(X[block], return_std=True)
+        plot_prediction_interval(t, m, s, n_std=3.0, truth=truth[block],
+                                 observed=y[block], ax=ax_u, label="GaussianRegressor")
+        ax_u.set_title(name)
+        draws = gauss.sample_y(X[block], n_samples=3, random_state=seed).T
+        plot_trajectories(draws, t=t, ax=ax_s, alpha=0.7, lw=0.8)
+        ax_s.plot(t, truth[block], "k--", lw=1, label="truth")
+        ax_s.legend(fontsize="small")
+        ax_s.set_title(f"3 sampled trajectories, {name}")
+    report.figure(fig_p, "regression.png", "Predictions against the noise-free truth "
+                  "for two held-out parameter sets")
+    report.figure(fig_u, "uncertainty.png", "GaussianRegressor: mean ± 3σ band")
+    report.figure(fig_s, "regression_samples.png",
+                  "Trajectories sampled from GaussianRegressor (sample_y)")
+    report.done()
+    return models
+
+
+def _trajectory_data(quick, seed):
+    settings = _SETTINGS[quick]
+    n_train, n_test = settings["n_train"], settings["n_test"]
+    X, factors = make_pendulum(n_train + n_test, noise_std=NOISE_STD, noise_growth=0.0,
+                               g=G, random_state=seed)
+    return X[:n_train], X[n_train:], factors
+
+
+def _real_vs_generated(report, name, real, generated, caption, seed):
+    from .plotting import plot_trajectories
+
+    fig, axes = _figure(1, 4, width=3.2)
+    rng = np.random.default_rng(seed)
+    for i, ax in enumerate(axes):
+        source, label = (real, "real") if i < 2 else (generated, caption)
+        rows = source[rng.choice(len(source), 3, replace=False)]
+        plot_trajectories(rows, ax=ax, color=COLORS.get(label, "tab:blue"), lw=1)
+        ax.set_title(f"{label} trajectories")
+    report.figure(fig, name, f"Two panels of real trajectories, two of {caption} samples "
+                  "(the article's picture)")
+
+
+def _gan_section(report, quick, seed, data):
+    from .plotting import plot_history
+
+    settings = _SETTINGS[quick]
+    X_tr, X_te, _ = data
+    report.section(
+        "gan", "TrajectoryGAN: whole trajectories from noise",
+        f"A Wasserstein GAN with gradient penalty trained on {len(X_tr)} trajectories "
+        f"(0.01 rad noise).  Samples are compared with {len(X_te)} held-out "
+        "trajectories by MMD² (lower is better), beside the samples of PCA(8) + "
+        "GaussianMixture(10) and the real-vs-real floor.")
+    extra = {}
+    if "gan" in settings["epochs"]:
+        extra = dict(max_epochs=settings["epochs"]["gan"],
+                     hidden_layer_sizes=settings["hidden"]["gan"])
+    start = time.perf_counter()
+    gan = TrajectoryGAN(random_state=seed, **extra).fit(X_tr)
+    report.number("fit_seconds", round(time.perf_counter() - start, 2))
+    n_draws = settings["n_mmd_draws"]
+    pca = PCA(8).fit(X_tr)
+    gmm = GaussianMixture(10, random_state=seed).fit(pca.transform(X_tr))
+
+    def gmm_sample(n, s):
+        gmm.set_params(random_state=s)
+        return pca.inverse_transform(gmm.sample(n)[0])
+
+    report.number("mmd2_gan", _mmd(lambda n, s: gan.sample(n, random_state=s), X_te, n_draws))
+    report.number("mmd2_pca_gmm", _mmd(gmm_sample, X_te, n_draws))
+    report.number("mmd2_floor_train_vs_heldout",
+                  float(maximum_mean_discrepancy(X_tr, X_te)))
+    _real_vs_generated(report, "gan_samples.png", X_tr, gan.sample(100, random_state=seed),
+                       "TrajectoryGAN", seed)
+    fig, (ax,) = _figure(1, 1, width=6)
+    plot_history(gan, keys=["critic_loss", "generator_loss"], ax=ax)
+    ax.set_title("TrajectoryGAN losses per epoch")
+    report.figure(fig, "gan_losses.png", "Critic and generator losses per epoch")
+    report.done()
+    return gan
+
+
+def _vae_section(report, quick, seed, data):
+    from .plotting import plot_latent_traversal
+
+    settings = _SETTINGS[quick]
+    X_tr, X_te, factors = data
+    report.section(
+        "vae", "BetaVAE: trajectories from a latent code you can turn",
+        "β = 1 for samples; β = 10 for the latent traversals: each panel moves one "
+        "latent dimension of one prior draw (blue), up (green) and down (red), the "
+        "article's picture.  MIG measures how much each factor is captured by a "
+        "single latent dimension (0 to 1); the identifiable factors are the "
+        "amplitude θ_max and the period, since mass never shows in an undamped "
+        "pendulum and g and L act only through g/L.")
+    extra = {}
+    if "vae" in settings["epochs"]:
+        extra = dict(max_epochs=settings["epochs"]["vae"],
+                     hidden_layer_sizes=settings["hidden"]["vae"])
+    models = {}
+    for beta in (1, 10):
+        start = time.perf_counter()
+        models[beta] = BetaVAE(beta=beta, random_state=seed, **extra).fit(X_tr)
+        report.number(f"beta{beta}_fit_seconds", round(time.perf_counter() - start, 2))
+    F = factors
+    identifiable = np.column_stack([amplitude(F[:, 0], F[:, 1], F[:, 2], g=G),
+                                    period(F[:, 0], F[:, 1], F[:, 2], g=G)])
+    X_all = np.vstack([X_tr, X_te])
+    pca = PCA(models[1].latent_dim).fit(X_tr)
+    report.number("pca_heldout_rmse_rad", float(np.sqrt(np.mean(
+        (pca.inverse_transform(pca.transform(X_te)) - X_te) ** 2))))
+    for beta, vae in models.items():
+        codes = vae.transform(X_all)
+        rec = vae.inverse_transform(vae.transform(X_te))
+        report.number(f"beta{beta}_heldout_rmse_rad", float(np.sqrt(np.mean((rec - X_te) ** 2))))
+        report.number(f"beta{beta}_heldout_elbo_nats", float(vae.score(X_te)))
+        report.number(f"beta{beta}_mig_theta0_omega0_length_mass",
+                      mutual_information_gap(codes, F, multioutput="raw_values").tolist())
+        report.number(f"beta{beta}_mig_amplitude_period",
+                      mutual_information_gap(codes, identifiable,
+                                             multioutput="raw_values").tolist())
+        report.number(f"beta{beta}_active_dimensions",
+                      int(active_dimensions(vae.transform(X_tr)).sum()))
+    report.number("mmd2_beta1_samples", _mmd(lambda n, s: models[1].sample(n, random_state=s),
+                                             X_te, settings["n_mmd_draws"]))
+    _real_vs_generated(report, "vae_samples.png", X_tr, models[1].sample(100, random_state=seed),
+                       "BetaVAE", seed)
+
+    from matplotlib.colors import ListedColormap
+
+    vae = models[10]
+    z = np.random.default_rng(seed).standard_normal(vae.latent_dim)
+    n_cols = 3
+    fig, axes = _figure(-(-vae.latent_dim // n_cols), n_cols, width=3.6)
+    # red: decrease, blue: the sampled code, green: increase
+    cmap = ListedColormap(["tab:red", "tab:blue", "tab:green"])
+    active = active_dimensions(vae.transform(X_tr))
+    for dim, ax in zip(range(vae.latent_dim), axes):
+        values = z[dim] + np.array([-2.0, 0.0, 2.0])
+        plot_latent_traversal(vae.traverse(dim, values, z=z), values, ax=ax, cmap=cmap,
+                              title=f"dimension {dim}" + ("" if active[dim] else " (inactive)"))
+    for ax in axes[vae.latent_dim:]:
+        ax.set_visible(False)
+    report.figure(fig, "vae_traversals.png", "BetaVAE(beta=10): one panel per latent "
+                  "dimension, decrease (red), sampled code (blue), increase (green)")
+    report.done()
+    return models
+
+
+def _write_html(report):
+    """``index.html``: each section's text, figures and numbers together."""
+    def value(v):
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        if isinstance(v, list):
+            return ", ".join(value(x) for x in v)
+        return html.escape(str(v))
+
+    parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+             "<title>pendsk demo</title>",
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
+             "img{max-width:100%}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style>",
+             "</head><body>", "<h1>pendsk demo</h1>",
+             f"<p>pendsk {html.escape(__version__)}; settings: "
+             f"{html.escape(json.dumps(report.metrics['settings']))}.  "
+             "Every number is also in <a href='metrics.json'>metrics.json</a>.</p>"]
+    for section in report.sections:
+        parts.append(f"<h2>{html.escape(section['title'])}</h2>")
+        parts.append(f"<p>{html.escape(section['text'])}</p>")
+        for name, caption in section["figures"]:
+            parts.append(f"<figure><img src='{html.escape(name)}' alt='{html.escape(caption)}'>"
+                         f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{value(v)}</td></tr>"
+                       for k, v in report.metrics[section["key"]].items())
+        parts.append(f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>")
+    parts.append("</body></html>")
+    (report.out / "index.html").write_text("\n".join(parts), encoding="utf-8")
+
+
+def _stderr(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_demo(out="pendsk-demo", *, quick=False, random_state=0, log=_stderr):
+    """Run the article's road end to end and write a report to a folder.
+
+    Simulator trajectories (and the article's Euler-Cromer drift beside the
+    exact solution); TrajectoryRegressor and GaussianRegressor on the
+    pointwise dataset (predictions against the truth for two parameter sets,
+    the mean ± 3σ band, sampled trajectories); TrajectoryGAN samples beside
+    real ones and its loss curves; BetaVAE β = 1 samples and β = 10 latent
+    traversals, with the mutual information gap and active dimensions.
+    Every model is fitted with its defaults.
+
+    Parameters
+    ----------
+    out : str or path-like, default="pendsk-demo"
+        Folder of the report, created if needed: one PNG per figure,
+        ``metrics.json`` and ``index.html``.
+    quick : bool, default=False
+        Small data and a few epochs: the whole road in seconds, for smoke
+        tests (the numbers then mean little).
+    random_state : int, default=0
+        Seed of the data and of every model.
+    log : callable, default=print to stderr
+        Receives one progress line per step.
+
+    Returns
+    -------
+    metrics : dict
+        Everything written to ``metrics.json``.
+
+    Raises
+    ------
+    OSError
+        If ``out`` cannot be created or written, before any model is fitted.
+    ImportError
+        If matplotlib (the ``plot`` extra) is not installed.
+
+    See Also
+    --------
+    pendsk.cli.main : ``pendsk demo [--out DIR] [--quick]`` runs this.
+    """
+    from .plotting import _matplotlib
+
+    _matplotlib()  # without the plot extra, fail before any work
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    probe = out / ".pendsk-write-test"
+    probe.write_bytes(b"")  # an unwritable folder fails here, not after minutes
+    probe.unlink()
+
+    report = _Report(out, log, n_steps=4)
+    report.metrics["settings"] = {"quick": bool(quick), "random_state": random_state,
+                                  "pendsk": __version__}
+    _simulator_section(report, quick, random_state)
+    _regression_section(report, quick, random_state)
+    data = _trajectory_data(quick, random_state)
+    _gan_section(report, quick, random_state, data)
+    _vae_section(report, quick, random_state, data)
+    report.metrics["total_seconds"] = round(time.perf_counter() - report.started, 2)
+    (out / "metrics.json").write_text(json.dumps(report.metrics, indent=2), encoding="utf-8")
+    _write_html(report)
+    log(f"wrote {len(list(out.glob('*.png')))} figures, metrics.json and index.html to "
+        f"{out} in {report.metrics['total_seconds']:.0f} s")
+    return report.metrics
