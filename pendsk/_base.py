@@ -12,6 +12,7 @@ depend on how rows are batched.
 import copy
 import inspect
 import math
+import re
 import string
 from contextlib import contextmanager
 from functools import partial
@@ -33,8 +34,8 @@ from torch.utils.data import TensorDataset
 
 from ._modules import ACTIVATIONS
 
-__all__ = ["NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
-           "UnsupervisedNeuralEstimator"]
+__all__ = ["Count", "NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
+           "UnsupervisedNeuralEstimator", "naming"]
 
 #: numpydoc of the shared hyperparameters; defaults from the signature.
 _PARAMETERS = string.Template("""
@@ -102,6 +103,67 @@ def shared_docs(cls):
 #: Rows per forward pass when predicting (bounds the float64 activations).
 _PREDICT_ROWS = 1 << 16
 
+#: Largest magnitude the networks can take: float32 when training.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+class Count(Interval):
+    """``Interval(Integral, ...)`` that refuses bools.
+
+    scikit-learn's integer intervals take ``True`` for 1; a count, a step
+    number or a dimension given as a bool is a mistake, not a request.
+    """
+
+    def __init__(self, left, right=None, *, closed="left"):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+@contextmanager
+def naming(*names):
+    """Make the validation errors raised in the block name the argument.
+
+    scikit-learn's messages often do not say which argument they are about
+    ("Expected 2D array, got 1D array instead", "Complex data not
+    supported"); a ValueError or TypeError whose message names none of
+    ``names`` is raised again, same type, as ``"Invalid <names>: <message>"``.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+        if any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w])", message)
+               for name in names):
+            raise
+        kind = TypeError if not isinstance(exc, ValueError) else ValueError
+        raise kind(f"Invalid {' or '.join(names)}: {message}") from exc
+
+
+def _standardise(scaler, array, name, *, fit=False, limit=None):
+    """``scaler.transform(array)`` (after ``fit`` if asked), refusing values
+    whose statistics or standardised values leave float64, or ``limit``.
+
+    The one check for data too large for the model: it raises a ValueError
+    naming ``name`` instead of passing on infinities (and numpy's overflow
+    warnings) to the network.
+    """
+    limit = np.finfo(np.float64).max if limit is None else limit
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if fit:
+            scaler.fit(array)
+        out = scaler.transform(array)
+    stats = np.concatenate([scaler.mean_, scaler.scale_])
+    if not (np.isfinite(stats).all() and (np.abs(out) <= limit).all()):
+        what = ("its mean or variance overflows float64" if not np.isfinite(stats).all()
+                else "standardised by the training data's mean and scale, it exceeds "
+                + ("float32, the precision the network trains in"
+                   if limit < np.finfo(np.float64).max else "float64"))
+        raise ValueError(f"{name} holds values too large for this model: {what} "
+                         f"(largest magnitude {np.abs(array).max():g}). Rescale {name}.")
+    return out
+
 
 class TensorBatches:
     """Mini-batches sliced from the tensors of a :class:`TensorDataset`.
@@ -156,7 +218,7 @@ class StopOnNonFiniteLoss(Callback):
                 raise ValueError(
                     f"Training diverged: {key} is {value} at epoch {row['epoch']}. "
                     f"The learning rate (lr={net.lr}) is probably too high for this "
-                    "data, or the inputs hold extreme values; lower lr or remove "
+                    "data, or X (or y) holds extreme values; lower lr or remove "
                     "the outliers."
                 )
 
@@ -357,9 +419,10 @@ class NeuralEstimator(BaseEstimator):
             self.device_ = _resolve_device(self.device)
             self._base_seed = int(check_random_state(self.random_state)
                                   .randint(np.iinfo(np.int32).max))
-            self._x_scaler = StandardScaler().fit(X)
+            self._x_scaler = StandardScaler()
+        Xs = _standardise(self._x_scaler, X, "X", fit=first, limit=_FLOAT32_MAX)
         targets = self._fit_targets(y, reset=first)
-        arrays = [self._x_scaler.transform(X)] + ([] if targets is None else [targets])
+        arrays = [Xs] + ([] if targets is None else [targets])
         done = 0 if first else len(self.net_.history)
         seed = int(np.random.SeedSequence([self._base_seed, done]).generate_state(1)[0])
         validate = self.early_stopping and not incremental
@@ -419,6 +482,14 @@ class NeuralEstimator(BaseEstimator):
         self.history_ = self.net_.history
         return self
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch maps a net trained on a device this machine lacks (CUDA) to
+        # the CPU when unpickling; keep device_, where warm starts and
+        # partial_fit put their tensors, in step with it
+        if "net_" in self.__dict__:
+            self.device_ = torch.device(self.net_.device)
+
     # -- prediction ----------------------------------------------------------
 
     def _module64(self):
@@ -431,12 +502,15 @@ class NeuralEstimator(BaseEstimator):
         module = copy.deepcopy(self.net_.module_).to(torch.float64)
         return module.eval().requires_grad_(False)
 
-    def _forward(self, X, *, method="forward", **arrays):
-        """``module64.<method>(rows, **arrays)`` over row chunks of ``X``.
+    def _forward(self, X, *, method="forward", input_name="X", post=None, **arrays):
+        """``post(module64.<method>(rows, **arrays))`` over row chunks of ``X``.
 
-        ``arrays`` are passed whole (as float64 tensors) to every chunk.
-        Returns a float64 ndarray, or a tuple of them for a method returning
-        a tuple.
+        ``arrays`` are passed whole (as float64 tensors) to every chunk;
+        ``post`` (default: none) takes the method's float64 output(s), e.g.
+        to undo the scaling.  Returns what ``post`` returns: ndarrays or a
+        tuple of them.  A non-finite result is not returned: values of
+        ``X`` too large for the model raise a ValueError naming
+        ``input_name``.
         """
         module = self._module64()
         fn = getattr(module, method)
@@ -445,19 +519,37 @@ class NeuralEstimator(BaseEstimator):
         device = next(module.parameters()).device
 
         def tensor(a):
-            return torch.as_tensor(np.asarray(a, dtype=np.float64), device=device)
+            # torch warns about (and may not respect) read-only memory
+            return torch.as_tensor(np.require(a, dtype=np.float64, requirements="W"),
+                                   device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
         with torch.no_grad():
             outs = [fn(chunk, **extra) for chunk in tensor(X).split(_PREDICT_ROWS)]
         if isinstance(outs[0], tuple):
-            return tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
-        return torch.cat(outs).cpu().numpy()
+            outs = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
+        else:
+            outs = (torch.cat(outs).cpu().numpy(),)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            result = outs if post is None else post(*outs)
+        parts = result if isinstance(result, tuple) else (result,)
+        if not all(np.isfinite(part).all() for part in parts):
+            raise ValueError(f"{input_name} holds values too large for this model: "
+                             "its output overflows float64.")
+        return result[0] if post is None and len(result) == 1 else result
+
+    def _check_X(self, X, *, reset):
+        """``validate_data`` of X alone, with errors that name X."""
+        with naming("X"):
+            return validate_data(self, X, reset=reset, dtype=np.float64)
 
     def _validate_X(self, X):
-        """Check a fitted estimator's input and standardise it (float64)."""
+        """Check a fitted estimator's input and standardise it (float64).
+
+        The one path of every method that takes data: scikit-learn's checks,
+        then the standardisation, which refuses values too large for it.
+        """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return self._x_scaler.transform(X)
+        return _standardise(self._x_scaler, self._check_X(X, reset=False), "X")
 
 
 class UnsupervisedNeuralEstimator(NeuralEstimator):
@@ -465,7 +557,7 @@ class UnsupervisedNeuralEstimator(NeuralEstimator):
     generative models): ``fit(X, y=None)`` and ``partial_fit(X, y=None)``."""
 
     def _validate_fit_data(self, X, y, reset):
-        return validate_data(self, X, reset=reset, dtype=np.float64), None
+        return self._check_X(X, reset=reset), None
 
     def _fit_targets(self, y, reset):
         return None

@@ -6,10 +6,10 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
+from ._base import Count, NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
 from ._modules import WassersteinGAN, WassersteinLoss, gradient_penalty
 from .metrics import maximum_mean_discrepancy
 
@@ -265,7 +265,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
 
     # -- generating ----------------------------------------------------------------
 
-    @validate_params({"n_samples": [Interval(Integral, 1, None, closed="left")],
+    @validate_params({"n_samples": [Count(1, None, closed="left")],
                       "random_state": ["random_state"]},
                      prefer_skip_nested_validation=True)
     def sample(self, n_samples=1, random_state=None):
@@ -288,7 +288,8 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         shape = (n_samples, self.latent_dim)
         z = (rng.standard_normal(shape) if self._network["loss"] == "wgan-gp"
              else rng.uniform(-1.0, 1.0, shape))
-        return self._x_scaler.inverse_transform(self._forward(z))
+        return self._forward(z, input_name="the generator's input",
+                             post=self._x_scaler.inverse_transform)
 
     def score(self, X, y=None):
         """Negative MMD² between ``X`` and as many generated trajectories.
@@ -310,7 +311,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
             kernel, median-heuristic bandwidth).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = self._check_X(X, reset=False)
         if len(X) < 2:
             raise ValueError(f"score needs at least 2 rows in X, got {len(X)}.")
         return -maximum_mean_discrepancy(X, self.sample(len(X), random_state=0))

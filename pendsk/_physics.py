@@ -1,8 +1,9 @@
 """Numerics of the simple pendulum: closed form and integrators on arrays.
 
 Plain array-in / array-out functions on numpy arrays (scipy's elliptic
-functions, torch's normal generator for the noise; no scikit-learn).  Every solver takes one value per trajectory for the initial
-angle, initial angular velocity, length and mass, and returns the angle at
+functions, torch's normal generator for the noise; no scikit-learn).
+Every solver takes one value per trajectory for the initial angle, initial
+angular velocity, length and mass, and returns the angle at
 ``t = 0, dt, ..., (n_steps - 1) * dt`` as an array of shape
 ``(n_trajectories, n_steps)``.
 
@@ -94,8 +95,10 @@ def elliptic_parameter(theta0, omega0, length, g=9.81):
     m : ndarray of shape (n,)
     """
     theta0, omega0, length = _broadcast(theta0, omega0, length)
-    omega_n2 = g / length
-    return np.sin(theta0 / 2) ** 2 + omega0**2 / (4 * omega_n2)
+    # extreme values overflow to m = inf: rotation, for the integrator
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):
+        omega_n2 = g / length
+        return np.sin(theta0 / 2) ** 2 + omega0**2 / (4 * omega_n2)
 
 
 def amplitude(theta0, omega0, length, g=9.81):
@@ -522,9 +525,18 @@ def simulate(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
         _check_exact(theta0, omega0, length, g, damping)
     noise = None
     if noise_std != 0 or noise_growth != 0:
-        with np.errstate(over="ignore"):
-            noise = _ObservationNoise(
-                noise_std + noise_growth * dt * np.arange(n_steps), seed, n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            std = noise_std + noise_growth * dt * np.arange(n_steps)
+        # float32 draws times the std: keep a margin for the normal's tails
+        limit = float(np.finfo(np.float32).max) / 16
+        if not (std <= limit).all():
+            raise ValueError(
+                f"noise_std={noise_std:g} is too large: the noise is drawn in float32"
+                if not noise_std <= limit else
+                f"the noise std noise_std + noise_growth * t reaches {std.max():g} rad, "
+                f"beyond float32: noise_growth={noise_growth:g} is too large, or "
+                f"dt={dt:g} is too large for {n_steps} steps")
+        noise = _ObservationNoise(std, seed, n)
     out = np.empty((n, n_steps))
     kwargs = dict(g=g, damping=damping, dt=dt, n_steps=n_steps)
 
@@ -554,6 +566,7 @@ def simulate(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
     if len(blown):
         raise ValueError(
             f"the simulation overflowed in rows {blown[:10].tolist()}: dt={dt} is "
-            "too large for these pendulums (or the parameters are too large)"
+            f"too large for these pendulums, or their theta0, omega0, length or mass, "
+            f"g={g:g} or damping={damping:g} is too large"
         )
     return out

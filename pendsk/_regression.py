@@ -1,16 +1,17 @@
 """Neural regressors of the article's first half: θ(t) from parameters."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.special import ndtri
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._base import NeuralEstimator, shared_docs
+from ._base import _FLOAT32_MAX, Count, NeuralEstimator, _standardise, naming, shared_docs
 from ._modules import MLP, GaussianMLP, GaussianNLLLoss
 
 __all__ = ["GaussianRegressor", "TrajectoryRegressor"]
@@ -20,18 +21,22 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
     """What both regressors share: targets, scaling, fit, partial_fit, predict."""
 
     def _validate_fit_data(self, X, y, reset):
-        return validate_data(self, X, y, reset=reset, multi_output=True,
-                             y_numeric=True, dtype=np.float64)
+        with naming("X", "y"):
+            X, y = validate_data(self, X, y, reset=reset, multi_output=True,
+                                 y_numeric=True, dtype=np.float64)
+        # y_numeric only converts object arrays: strings would reach the scaler
+        with naming("y"):
+            return X, check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
 
     def _fit_targets(self, y, reset):
         y2 = y.reshape(len(y), -1)
         if reset:
             self._y_is_1d = y.ndim == 1
-            self._y_scaler = StandardScaler().fit(y2)
+            self._y_scaler = StandardScaler()
         elif y2.shape[1] != self._y_scaler.n_features_in_:
             raise ValueError(f"y has {y2.shape[1]} targets, but {type(self).__name__} "
                              f"was fitted with {self._y_scaler.n_features_in_}.")
-        return self._y_scaler.transform(y2)
+        return _standardise(self._y_scaler, y2, "y", fit=reset, limit=_FLOAT32_MAX)
 
     def _output(self, z):
         """Standardised 2-D outputs back to target units and shape."""
@@ -94,9 +99,27 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
         -------
         score : float
             :func:`sklearn.metrics.r2_score` (averaged uniformly over targets
-            for 2-D ``y``); 1 is perfect, 0 is predicting the mean.
+            for 2-D ``y``); 1 is perfect, 0 is predicting the mean.  At least
+            2 rows are needed; a ValueError names ``y`` or ``sample_weight``
+            when the sums of squares overflow.
         """
-        return super().score(X, y, sample_weight=sample_weight)
+        y_pred = self.predict(X)
+        if len(y_pred) < 2:
+            raise ValueError(f"score needs at least 2 rows in X and y (R² is undefined "
+                             f"for one); got {len(y_pred)}.")
+        with naming("y"):
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.reshape(len(y), -1).shape != y_pred.reshape(len(y_pred), -1).shape:
+            raise ValueError(f"y of shape {y.shape} does not match the predictions for X, "
+                             f"of shape {y_pred.shape}.")
+        with naming("sample_weight"):
+            sample_weight = _check_sample_weight(sample_weight, y)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            score = r2_score(y, y_pred, sample_weight=sample_weight)
+        if not np.isfinite(score):
+            raise ValueError("R² is not finite: y or sample_weight holds values too large "
+                             "for float64 sums of squares, or the weights sum to zero.")
+        return float(score)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -193,7 +216,7 @@ class TrajectoryRegressor(_NeuralRegressor):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predictions, float64.
         """
-        return self._output(self._forward(self._validate_X(X)))
+        return self._forward(self._validate_X(X), post=self._output)
 
 
 class GaussianRegressor(_NeuralRegressor):
@@ -299,12 +322,15 @@ default="heteroscedastic"
         y_std : ndarray, same shape as ``y_mean``
             Predicted standard deviation; only when ``return_std`` is True.
         """
-        mean, var = self._forward(self._validate_X(X))
-        mean = self._output(mean)
-        if not return_std:
-            return mean
+        return self._forward(self._validate_X(X),
+                             post=self._mean_std if return_std else self._mean)
+
+    def _mean(self, mean, var):
+        return self._output(mean)
+
+    def _mean_std(self, mean, var):
         std = np.sqrt(var) * self._y_scaler.scale_
-        return mean, (std.ravel() if self._y_is_1d else std)
+        return self._output(mean), (std.ravel() if self._y_is_1d else std)
 
     @validate_params({"coverage": [Interval(Real, 0, 1, closed="neither")]},
                      prefer_skip_nested_validation=True)
@@ -323,11 +349,16 @@ default="heteroscedastic"
         lower, upper : ndarray, each shaped as :meth:`predict`'s output
             Interval bounds ``mean ∓ z · std``.
         """
-        mean, std = self.predict(X, return_std=True)
-        half = ndtri(0.5 + coverage / 2) * std
-        return mean - half, mean + half
+        # the upper tail's quantile; 0.5 + coverage / 2 would round to 1
+        # (z = inf) for a coverage within 1e-16 of 1
+        z = -ndtri((1 - coverage) / 2)
 
-    @validate_params({"n_samples": [Interval(Integral, 1, None, closed="left")],
+        def interval(mean, var):
+            mean, std = self._mean_std(mean, var)
+            return mean - z * std, mean + z * std
+        return self._forward(self._validate_X(X), post=interval)
+
+    @validate_params({"n_samples": [Count(1, None, closed="left")],
                       "random_state": ["random_state"]},
                      prefer_skip_nested_validation=True)
     def sample_y(self, X, n_samples=1, random_state=None):
@@ -348,10 +379,13 @@ default="heteroscedastic"
 (n_samples_X, n_targets, n_samples)
             Draws, as :meth:`GaussianProcessRegressor.sample_y` shapes them.
         """
-        mean, std = self.predict(X, return_std=True)
         rng = check_random_state(random_state)
-        noise = rng.standard_normal(mean.shape + (int(n_samples),))
-        return mean[..., None] + std[..., None] * noise
+
+        def draws(mean, var):
+            mean, std = self._mean_std(mean, var)
+            noise = rng.standard_normal(mean.shape + (int(n_samples),))
+            return mean[..., None] + std[..., None] * noise
+        return self._forward(self._validate_X(X), post=draws)
 
 
 for _cls in (TrajectoryRegressor, GaussianRegressor):

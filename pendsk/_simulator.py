@@ -1,17 +1,18 @@
 """The physical model as a scikit-learn transformer."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state, check_scalar
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
     validate_data,
 )
 
+from ._base import Count, naming
 from ._physics import SOLVERS, simulate
 
 __all__ = ["PARAMETER_NAMES", "PendulumSimulator"]
@@ -110,7 +111,7 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_steps": [Count(1, None, closed="left")],
         "dt": [Interval(Real, 0, None, closed="neither")],
         "g": [Interval(Real, 0, None, closed="neither")],
         "damping": [Interval(Real, 0, None, closed="left")],
@@ -133,8 +134,9 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
 
     def _validate_rows(self, X, reset):
         """Validate parameter rows: one path for fit and transform."""
-        X = validate_data(self, X, reset=reset, dtype=np.float64,
-                          ensure_all_finite=False)
+        with naming("X"):
+            X = validate_data(self, X, reset=reset, dtype=np.float64,
+                              ensure_all_finite=False)
         if reset:
             if X.shape[1] != len(PARAMETER_NAMES):
                 raise ValueError(
@@ -218,6 +220,9 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
         X = self._validate_rows(X, reset=False)
         return self._simulate(X, self.random_state)
 
+    @validate_params({"n_samples": [Count(1, None, closed="left")],
+                      "random_state": ["random_state"], "return_params": ["boolean"]},
+                     prefer_skip_nested_validation=True)
     def sample(self, n_samples=1, random_state=None, return_params=False):
         """Draw parameters uniformly in the fitted box and simulate them.
 
@@ -241,10 +246,13 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
             The parameter rows; only when ``return_params`` is True.
         """
         check_is_fitted(self)
-        check_scalar(n_samples, "n_samples", Integral, min_val=1)
         rng = check_random_state(random_state)
-        params = rng.uniform(self.data_min_, self.data_max_,
-                             size=(n_samples, len(PARAMETER_NAMES)))
+        u = rng.random_sample((n_samples, len(PARAMETER_NAMES)))
+        # rng.uniform(low, high) is low + (high - low) * u; in halves, which
+        # is the same number (scaling by 2 is exact) but cannot overflow
+        # when high - low exceeds the float64 range
+        low, high = self.data_min_ / 2, self.data_max_ / 2
+        params = 2 * (low + (high - low) * u)
         X = self._simulate(params, rng)
         return (X, params) if return_params else X
 

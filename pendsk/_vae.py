@@ -10,7 +10,14 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
+from ._base import (
+    Count,
+    NeuralEstimator,
+    UnsupervisedNeuralEstimator,
+    _Net,
+    naming,
+    shared_docs,
+)
 from ._modules import VAE, ELBOLoss
 
 __all__ = ["BetaVAE"]
@@ -207,19 +214,21 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Z : ndarray of shape (n_samples, latent_dim)
             The mean of each row's posterior.
         """
-        mean, _ = self._forward(self._validate_X(X), method="encode")
-        return mean
+        return self._forward(self._validate_X(X), method="encode",
+                             post=lambda mean, log_var: mean)
 
     def _validate_codes(self, Z, name):
         check_is_fitted(self)
-        Z = check_array(Z, dtype=np.float64, input_name=name)
+        with naming(name):
+            Z = check_array(Z, dtype=np.float64, input_name=name)
         if Z.shape[1] != self.latent_dim:
             raise ValueError(f"{name} has {Z.shape[1]} columns, but {type(self).__name__}"
                              f" has latent_dim={self.latent_dim}.")
         return Z
 
-    def _decode(self, Z):
-        return self._x_scaler.inverse_transform(self._forward(Z, method="decode"))
+    def _decode(self, Z, name):
+        return self._forward(Z, method="decode", input_name=name,
+                             post=self._x_scaler.inverse_transform)
 
     def inverse_transform(self, X):
         """Decoded mean trajectories of latent codes.
@@ -234,9 +243,9 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X_original : ndarray of shape (n_samples, n_steps)
             The decoder's mean trajectory of each code.
         """
-        return self._decode(self._validate_codes(X, "X"))
+        return self._decode(self._validate_codes(X, "X"), "X")
 
-    @validate_params({"n_samples": [Interval(Integral, 1, None, closed="left")],
+    @validate_params({"n_samples": [Count(1, None, closed="left")],
                       "random_state": ["random_state"]},
                      prefer_skip_nested_validation=True)
     def sample(self, n_samples=1, random_state=None):
@@ -260,12 +269,14 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         check_is_fitted(self)
         rng = check_random_state(random_state)
         z = rng.standard_normal((n_samples, self.latent_dim))
-        mean = self._forward(z, method="decode")
         scale = np.exp(self.net_.module_.log_scale.detach().cpu().numpy().astype(np.float64))
-        noisy = mean + scale * rng.standard_normal(mean.shape)
-        return self._x_scaler.inverse_transform(noisy)
 
-    @validate_params({"dim": [Interval(Integral, 0, None, closed="left")],
+        def noisy(mean):
+            return self._x_scaler.inverse_transform(
+                mean + scale * rng.standard_normal(mean.shape))
+        return self._forward(z, method="decode", input_name="the prior draws", post=noisy)
+
+    @validate_params({"dim": [Count(0, None, closed="left")],
                       "values": ["array-like", None], "z": ["array-like", None]},
                      prefer_skip_nested_validation=True)
     def traverse(self, dim, values=None, z=None):
@@ -295,20 +306,22 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                              f"got {dim}.")
         if values is None:
             values = np.linspace(-2, 2, 5)
-        elif np.ndim(values) != 1:
-            raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
-        values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
-                             input_name="values").ravel()
+        with naming("values"):
+            if np.ndim(values) != 1:
+                raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
+            values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
+                                 input_name="values").ravel()
         if z is None:
             base = np.zeros((1, self.latent_dim))
-        elif np.ndim(z) != 1:
-            raise ValueError(f"z must be 1-D of length latent_dim={self.latent_dim}, "
-                             f"got shape {np.shape(z)}.")
         else:
+            with naming("z"):
+                if np.ndim(z) != 1:
+                    raise ValueError(f"z must be 1-D of length latent_dim={self.latent_dim}, "
+                                     f"got shape {np.shape(z)}.")
             base = self._validate_codes(np.reshape(z, (1, -1)), "z")
         codes = np.repeat(base, len(values), axis=0)
         codes[:, dim] = values
-        return self._decode(codes)
+        return self._decode(codes, "values" if z is None else "values or z")
 
     # -- likelihood ----------------------------------------------------------------------
 
@@ -329,12 +342,20 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         elbo : ndarray of shape (n_samples,)
             The ELBO of each row; higher is better.
         """
+        return self._elbo(X)
+
+    def _elbo(self, X, reduce=None):
+        """ELBO of each row of ``X`` in the units of X, or ``reduce`` of them."""
         Xs = self._validate_X(X)
         eps = torch.randn(_ELBO_DRAWS, self.latent_dim, dtype=torch.float64,
                           generator=torch.Generator().manual_seed(0))
-        elbo = self._forward(Xs, method="elbo", eps=eps)
         # the density of the standardised rows, back in the units of X
-        return elbo - np.log(self._x_scaler.scale_).sum()
+        shift = np.log(self._x_scaler.scale_).sum()
+
+        def post(elbo):
+            elbo = elbo - shift
+            return elbo if reduce is None else reduce(elbo)
+        return self._forward(Xs, method="elbo", eps=eps, post=post)
 
     def score(self, X, y=None):
         """Mean ELBO of the trajectories ``X``, in nats (β = 1).
@@ -351,7 +372,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         score : float
             The mean of :meth:`score_samples`; higher is better.
         """
-        return float(np.mean(self.score_samples(X)))
+        return float(self._elbo(X, reduce=np.mean))
 
 
 BetaVAE.__doc__ = BetaVAE.__doc__.format(**shared_docs(BetaVAE))

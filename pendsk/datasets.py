@@ -1,10 +1,9 @@
 """The article's datasets: pendulum trajectories and their parameters."""
 
-from numbers import Integral
-
 import numpy as np
-from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import validate_params
 
+from ._base import Count
 from ._simulator import PARAMETER_NAMES, PendulumSimulator
 
 __all__ = ["make_pendulum", "make_pendulum_regression"]
@@ -12,20 +11,31 @@ __all__ = ["make_pendulum", "make_pendulum_regression"]
 
 def _simulate_box(n_samples, ranges, random_state, **simulator_params):
     """Trajectories and parameters drawn uniformly in a box of ranges."""
-    for name, pair in zip(PARAMETER_NAMES, ranges):
-        if np.ndim(pair) != 1 or len(pair) != 2:
-            raise ValueError(f"{name}_range must be a pair (low, high); got {pair!r}.")
-    box = np.asarray(ranges, dtype=np.float64).T  # (2, 4): lows, highs
-    for name, (low, high) in zip(PARAMETER_NAMES, box.T):
+    box = []
+    for name, given in zip(PARAMETER_NAMES, ranges):
+        try:
+            pair = np.asarray(given)
+        except ValueError:  # ragged
+            pair = np.asarray(None)
+        if pair.shape != (2,) or pair.dtype.kind not in "iuf":
+            raise ValueError(f"{name}_range must be a pair (low, high) of real numbers; "
+                             f"got {given!r}.")
+        low, high = pair.astype(np.float64)
         if not (np.isfinite([low, high]).all() and low <= high):
             raise ValueError(f"{name}_range must be (low, high) with low <= high; "
                              f"got ({low}, {high}).")
         if name in ("length", "mass") and low <= 0:
             raise ValueError(f"{name}_range must be positive; got ({low}, {high}).")
+        box.append((low, high))
+    box = np.asarray(box).T  # (2, 4): lows, highs
     simulator = PendulumSimulator(**simulator_params).fit(box)
     return simulator.sample(n_samples, random_state=random_state, return_params=True)
 
 
+@validate_params({"n_samples": [Count(1, None, closed="left")],
+                  "random_state": ["random_state"], "as_frame": ["boolean"]},
+                 # the simulator validates the other parameters
+                 prefer_skip_nested_validation=False)
 def make_pendulum(n_samples=400, n_steps=500, dt=0.01, *, theta0_range=(0.5, 1.5),
                   omega0_range=(0.5, 1.5), length_range=(1.0, 2.5),
                   mass_range=(1.0, 2.5), g=10.0, damping=0.0, method="auto",
@@ -76,7 +86,6 @@ def make_pendulum(n_samples=400, n_steps=500, dt=0.01, *, theta0_range=(0.5, 1.5
     >>> X.shape, factors.shape
     ((5, 50), (5, 4))
     """
-    check_scalar(n_samples, "n_samples", Integral, min_val=1)
     X, factors = _simulate_box(
         n_samples, [theta0_range, omega0_range, length_range, mass_range],
         random_state, n_steps=n_steps, dt=dt, g=g, damping=damping, method=method,
@@ -90,6 +99,10 @@ def make_pendulum(n_samples=400, n_steps=500, dt=0.01, *, theta0_range=(0.5, 1.5
     return X, factors
 
 
+@validate_params({"n_trajectories": [Count(1, None, closed="left")],
+                  "random_state": ["random_state"], "as_frame": ["boolean"]},
+                 # the simulator validates the other parameters
+                 prefer_skip_nested_validation=False)
 def make_pendulum_regression(n_trajectories=100, n_steps=500, dt=0.01, *,
                              theta0_range=(0.5, 1.5), omega0_range=(0.5, 1.5),
                              length_range=(1.0, 2.5), mass_range=(1.0, 2.5),
@@ -142,7 +155,6 @@ def make_pendulum_regression(n_trajectories=100, n_steps=500, dt=0.01, *,
     >>> X[:3, 4]
     array([0.  , 0.01, 0.02])
     """
-    check_scalar(n_trajectories, "n_trajectories", Integral, min_val=1)
     trajectories, factors = _simulate_box(
         n_trajectories, [theta0_range, omega0_range, length_range, mass_range],
         random_state, n_steps=n_steps, dt=dt, g=g, damping=damping, method=method,

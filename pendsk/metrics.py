@@ -7,6 +7,7 @@ captured by a single latent dimension, and :func:`active_dimensions` finds
 the latent dimensions an encoder actually uses.
 """
 
+import re
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,10 +24,17 @@ def _check_matrix(array, name, *, min_rows=1, min_columns=1):
     """Validate a finite numeric 2-D array; return it as float64.
 
     The result may be the caller's own array (when it already is float64);
-    nothing here writes to it.
+    nothing here writes to it.  scikit-learn's messages that do not say
+    which argument they are about get ``"Invalid <name>: "`` in front.
     """
-    array = check_array(array, dtype="numeric", ensure_2d=False, allow_nd=True,
-                        ensure_min_samples=0, ensure_min_features=0, input_name=name)
+    try:
+        array = check_array(array, dtype="numeric", ensure_2d=False, allow_nd=True,
+                            ensure_min_samples=0, ensure_min_features=0, input_name=name)
+    except (ValueError, TypeError) as exc:
+        if re.search(rf"(?<![\w-]){name}(?![\w])", str(exc)):
+            raise
+        kind = TypeError if not isinstance(exc, ValueError) else ValueError
+        raise kind(f"Invalid {name}: {exc}") from exc
     if array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features); "
                          f"got an array of shape {array.shape}.")
@@ -38,18 +46,33 @@ def _check_matrix(array, name, *, min_rows=1, min_columns=1):
     return array.astype(np.float64, copy=False)
 
 
+def _power_of_two_scale(array, axis=None):
+    """A power of two in ``(max(|array|) / 2, max(|array|)]`` (0.5 for zeros), by ``axis``.
+
+    Dividing by it is exact in floating point (short of subnormals), so the
+    statistics below give the same bits on the rescaled values, and values
+    near the float64 limit no longer overflow in squares and differences.
+    """
+    _, exponent = np.frexp(np.abs(array).max(axis=axis))
+    return np.ldexp(1.0, exponent - 1)
+
+
 def _discretize(columns, n_bins):
     """Equal-width bin codes of every column; a constant column is one bin (0).
 
     Constant columns never reach ``KBinsDiscretizer``, which would warn about
     them; ``subsample=None`` makes the bin edges the exact column ranges.
+    Equal-width bins do not change with the scale of a column: each is
+    rescaled by a power of two first, so huge values do not overflow.
     """
     codes = np.zeros(columns.shape, dtype=np.intp)
     varying = columns.max(axis=0) > columns.min(axis=0)
     if varying.any():
         discretizer = KBinsDiscretizer(n_bins=n_bins, encode="ordinal",
                                        strategy="uniform", subsample=None)
-        codes[:, varying] = discretizer.fit_transform(columns[:, varying])
+        varied = columns[:, varying]
+        codes[:, varying] = discretizer.fit_transform(
+            varied / _power_of_two_scale(varied, axis=0))
     return codes
 
 
@@ -141,14 +164,20 @@ def maximum_mean_discrepancy(X, Y, *, bandwidth="median"):
         raise ValueError(f"X and Y must have the same number of columns; "
                          f"got {X.shape[1]} and {Y.shape[1]}.")
     n, m = X.shape[0], Y.shape[0]
-    distances = euclidean_distances(np.vstack([X, Y]), squared=True)
-    if bandwidth == "median":
-        sigma2 = float(np.median(distances[np.triu_indices(n + m, k=1)]))
-        if sigma2 == 0.0:
-            sigma2 = 1.0
-    else:
-        sigma2 = float(bandwidth) ** 2
-    kernel = np.exp(distances / (-2.0 * sigma2))
+    # the kernel depends on distances relative to the bandwidth only: both
+    # are rescaled by a power of two (exact), so huge values cannot overflow
+    pooled = np.vstack([X, Y])
+    scale = _power_of_two_scale(pooled)
+    distances = euclidean_distances(pooled / scale, squared=True)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        if bandwidth == "median":
+            sigma2 = float(np.median(distances[np.triu_indices(n + m, k=1)]))
+            if sigma2 == 0.0:
+                sigma2 = 1.0 / scale**2
+        else:
+            sigma2 = (float(bandwidth) / scale) ** 2
+        # k(a, a) = 1 whatever the bandwidth (also when sigma2 underflows to 0)
+        kernel = np.exp(np.where(distances == 0.0, 0.0, distances / (-2.0 * sigma2)))
     k_xx, k_yy, k_xy = kernel[:n, :n], kernel[n:, n:], kernel[:n, n:]
     mmd2 = ((k_xx.sum() - np.trace(k_xx)) / (n * (n - 1))
             + (k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
@@ -321,4 +350,9 @@ def active_dimensions(latents, *, threshold=0.01):
     array([ True, False, False])
     """
     latents = _check_matrix(latents, "latents", min_rows=2)
-    return latents.var(axis=0) > threshold
+    # var(x) = s² var(x / s) with s a power of two per column (exact), so
+    # huge codes do not overflow the sum of squares
+    scale = _power_of_two_scale(latents, axis=0)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        limit = threshold / scale**2 if threshold else 0.0
+    return (latents / scale).var(axis=0) > limit
