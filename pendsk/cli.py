@@ -38,17 +38,25 @@ _PARAMETERS = {"theta0": (0.5, 1.5), "omega0": (0.5, 1.5), "length": (1.0, 2.5),
 _RANGE_FLAGS = [f"--{name}-range" for name in _PARAMETERS]
 
 
-def _int_at_least(minimum):
+def _int_at_least(minimum, maximum=None):
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"must be an integer >= {minimum}, got {text!r}")
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+            raise argparse.ArgumentTypeError(f"must be an integer {bounds}, got {text!r}")
         return value
     return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line on stderr (``--help`` still
+    prints the usage)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _range(text):
@@ -61,13 +69,14 @@ def _range(text):
 
 
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pendsk",
         description="From high-school physics to generative models of pendulum "
                     "trajectories.",
     )
     parser.add_argument("--version", action="version", version=f"pendsk {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_Parser)
 
     sim = commands.add_parser(
         "simulate", help="simulate pendulum trajectories and save them",
@@ -98,8 +107,8 @@ def _parser():
         sim.add_argument(f"--{name}-range", type=_range, default=default,
                          metavar="LOW,HIGH",
                          help=f"uniform range of {name} (default: {default[0]},{default[1]})")
-    sim.add_argument("--seed", type=_int_at_least(0), default=None,
-                     help="random seed, an integer >= 0")
+    sim.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=None,
+                     help="random seed, an integer in [0, 2**32 - 1]")
 
     demo = commands.add_parser(
         "demo", help="run the article's road end to end and write a report",
@@ -111,7 +120,7 @@ def _parser():
                       help="report folder, created if needed (default: pendsk-demo)")
     demo.add_argument("--quick", action="store_true",
                       help="small data and a few epochs: seconds, for smoke tests")
-    demo.add_argument("--seed", type=_int_at_least(0), default=0,
+    demo.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0,
                       help="random seed of the data and the models (default: 0)")
     return parser
 
