@@ -469,8 +469,8 @@ def test_demo_index_html_shows_every_figure_and_number(demo_report):
 
 @pytest.mark.parametrize("args, message", [
     (["--bogus"], "pendsk: error: unrecognized arguments: --bogus"),
-    (["--seed", "-3"], "pendsk demo: error: argument --seed: must be an integer in [0, 4294967295], "
-                       "got '-3'"),
+    (["--seed", "-3"], "pendsk demo: error: argument --seed: must be an integer in "
+                       "[0, 4294967295], got '-3'"),
     (["--out"], "pendsk demo: error: argument --out: expected one argument"),
 ])
 def test_demo_bad_flags_exit_2_with_one_error_line(tmp_path, args, message):
