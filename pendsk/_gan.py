@@ -171,9 +171,11 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     float64.  ``history_`` holds per-epoch ``critic_loss`` (the negative
     Wasserstein estimate, without the penalty), ``generator_loss`` and
     ``train_loss`` (the critic's loss with the penalty).  With
-    ``early_stopping``, ``valid_loss`` is the critic's Wasserstein estimate
-    between held-out and generated rows, which tracks sample quality
-    (Arjovsky et al. 2017).
+    ``early_stopping``, ``valid_loss`` is the MMD² between the held-out rows
+    and as many generated rows (generator input from a fixed seed, in
+    standardised units), the measure :meth:`score` uses; the critic's
+    Wasserstein estimate was tried first and made early stopping keep the
+    first epochs.
 
     References
     ----------

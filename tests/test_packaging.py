@@ -15,13 +15,24 @@ def readme_blocks(language):
 
 def test_readme_has_two_setup_commands_and_ci_runs_the_test_one_verbatim():
     commands = [b.strip() for b in readme_blocks("bash")]
-    assert len(commands) == 2
-    main_job, tests = commands
-    assert "pip install" in main_job and "pendsk " in main_job
+    assert len(commands) == 3
+    main_job, tests, docs = commands
+    assert "pip install" in main_job and "pendsk demo" in main_job
     assert "pip install" in tests and "pytest" in tests
+    assert "pip install" in docs and "sphinx -W" in docs
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert tests in ci_lines
+    assert docs in ci_lines  # CI builds the docs, warnings as errors
+    assert ci_lines.index(tests) < ci_lines.index(docs)
     assert "python -m pip install torch==2.13.0" in ci_lines
+
+
+def test_readme_pictures_exist():
+    text = (ROOT / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert pictures
+    for path in pictures:
+        assert (ROOT / path).is_file(), path
 
 
 def test_readme_example_runs():
