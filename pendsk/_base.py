@@ -12,7 +12,6 @@ depend on how rows are batched.
 import copy
 import inspect
 import math
-import re
 import string
 from contextlib import contextmanager
 from functools import partial
@@ -33,9 +32,10 @@ from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import TensorDataset
 
 from ._modules import ACTIVATIONS
+from ._validation import naming
 
-__all__ = ["Count", "NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
-           "UnsupervisedNeuralEstimator", "naming"]
+__all__ = ["NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
+           "UnsupervisedNeuralEstimator"]
 
 #: numpydoc of the shared hyperparameters; defaults from the signature.
 _PARAMETERS = string.Template("""
@@ -105,40 +105,6 @@ _PREDICT_ROWS = 1 << 16
 
 #: Largest magnitude the networks can take: float32 when training.
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-class Count(Interval):
-    """``Interval(Integral, ...)`` that refuses bools.
-
-    scikit-learn's integer intervals take ``True`` for 1; a count, a step
-    number or a dimension given as a bool is a mistake, not a request.
-    """
-
-    def __init__(self, left, right=None, *, closed="left"):
-        super().__init__(Integral, left, right, closed=closed)
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
-
-
-@contextmanager
-def naming(*names):
-    """Make the validation errors raised in the block name the argument.
-
-    scikit-learn's messages often do not say which argument they are about
-    ("Expected 2D array, got 1D array instead", "Complex data not
-    supported"); a ValueError or TypeError whose message names none of
-    ``names`` is raised again, same type, as ``"Invalid <names>: <message>"``.
-    """
-    try:
-        yield
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        if any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w])", message)
-               for name in names):
-            raise
-        kind = TypeError if not isinstance(exc, ValueError) else ValueError
-        raise kind(f"Invalid {' or '.join(names)}: {message}") from exc
 
 
 def _standardise(scaler, array, name, *, fit=False, limit=None):

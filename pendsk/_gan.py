@@ -9,8 +9,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from ._base import Count, NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
+from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
 from ._modules import WassersteinGAN, WassersteinLoss, gradient_penalty
+from ._validation import Count
 from .metrics import maximum_mean_discrepancy
 
 __all__ = ["TrajectoryGAN"]

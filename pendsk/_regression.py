@@ -11,8 +11,9 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._base import _FLOAT32_MAX, Count, NeuralEstimator, _standardise, naming, shared_docs
+from ._base import _FLOAT32_MAX, NeuralEstimator, _standardise, shared_docs
 from ._modules import MLP, GaussianMLP, GaussianNLLLoss
+from ._validation import Count, naming
 
 __all__ = ["GaussianRegressor", "TrajectoryRegressor"]
 

@@ -12,7 +12,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import Count, naming
+from ._validation import Count, naming
 from ._physics import SOLVERS, simulate
 
 __all__ = ["PARAMETER_NAMES", "PendulumSimulator"]

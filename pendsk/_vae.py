@@ -10,15 +10,9 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from ._base import (
-    Count,
-    NeuralEstimator,
-    UnsupervisedNeuralEstimator,
-    _Net,
-    naming,
-    shared_docs,
-)
+from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
 from ._modules import VAE, ELBOLoss
+from ._validation import Count, naming
 
 __all__ = ["BetaVAE"]
 

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils._param_validation import validate_params
 
-from ._base import Count
+from ._validation import Count
 from ._simulator import PARAMETER_NAMES, PendulumSimulator
 
 __all__ = ["make_pendulum", "make_pendulum_regression"]

@@ -7,7 +7,6 @@ captured by a single latent dimension, and :func:`active_dimensions` finds
 the latent dimensions an encoder actually uses.
 """
 
-import re
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,6 +15,8 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.preprocessing import KBinsDiscretizer
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from ._validation import naming
 
 __all__ = ["maximum_mean_discrepancy", "mutual_information_gap", "active_dimensions"]
 
@@ -27,14 +28,9 @@ def _check_matrix(array, name, *, min_rows=1, min_columns=1):
     nothing here writes to it.  scikit-learn's messages that do not say
     which argument they are about get ``"Invalid <name>: "`` in front.
     """
-    try:
+    with naming(name):
         array = check_array(array, dtype="numeric", ensure_2d=False, allow_nd=True,
                             ensure_min_samples=0, ensure_min_features=0, input_name=name)
-    except (ValueError, TypeError) as exc:
-        if re.search(rf"(?<![\w-]){name}(?![\w])", str(exc)):
-            raise
-        kind = TypeError if not isinstance(exc, ValueError) else ValueError
-        raise kind(f"Invalid {name}: {exc}") from exc
     if array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features); "
                          f"got an array of shape {array.shape}.")
@@ -272,8 +268,9 @@ def mutual_information_gap(latents, factors, *, n_bins=20, multioutput="uniform_
     >>> round(mutual_information_gap(latents, factors), 2)
     0.5
     """
-    latents = _check_matrix(latents, "latents", min_columns=2)
-    factors = _check_matrix(factors, "factors")
+    # mutual information needs at least two rows to be defined
+    latents = _check_matrix(latents, "latents", min_rows=2, min_columns=2)
+    factors = _check_matrix(factors, "factors", min_rows=2)
     if latents.shape[0] != factors.shape[0]:
         raise ValueError(f"latents and factors must have the same number of rows; "
                          f"got {latents.shape[0]} and {factors.shape[0]}.")

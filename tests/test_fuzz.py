@@ -674,10 +674,15 @@ CLI_FLAGS = {
 
 def _flag_pattern(flag):
     """The flag or its parameter's name (``--noise-std`` or ``noise_std``;
-    ``--seed`` is make_pendulum's ``random_state``)."""
+    ``--seed`` is make_pendulum's ``random_state``; a range's values that
+    overflow the simulation are named by the parameter, ``--omega0-range``
+    as ``omega0``)."""
     stem = {"--seed": "random_state"}.get(flag, flag.lstrip("-"))
-    return (rf"{re.escape(flag)}(?![\w-])|"
-            rf"(?<![\w-]){'.'.join(map(re.escape, stem.split('-')))}(?![\w])")
+    pattern = (rf"{re.escape(flag)}(?![\w-])|"
+               rf"(?<![\w-]){'.'.join(map(re.escape, stem.split('-')))}(?![\w])")
+    if stem.endswith("-range"):
+        pattern += rf"|(?<![\w-]){re.escape(stem[:-len('-range')])}(?![\w])"
+    return pattern
 
 
 @FUZZ

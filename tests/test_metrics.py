@@ -226,6 +226,9 @@ def test_mmd_bad_bandwidth(bandwidth):
     (GOOD[:, :1], GOOD, "latents must have at least 2 columns"),
     (GOOD, GOOD[:3], "latents and factors must have the same number of rows"),
     (GOOD, np.column_stack([GOOD, np.ones(4)]), "factors column 3 is constant"),
+    # one row: no information to measure (found by hypothesis)
+    (GOOD[:1], GOOD[:1], "latents must have at least 2 rows; got 1"),
+    (GOOD, [[0.0]], "factors must have at least 2 rows; got 1"),
 ])
 def test_mig_bad_arrays(latents, factors, match):
     with pytest.raises(ValueError, match=match):
