@@ -35,12 +35,14 @@ COLORS = {"real": "0.3", "TrajectoryGAN": "tab:orange", "BetaVAE": "tab:purple"}
 # Settings of the full run and of --quick.  The full run uses every model's
 # defaults on the article's data sizes; --quick shrinks data and epochs so
 # that the whole road runs in seconds (the tests use it).
+# ``models`` holds the hyperparameters each section overrides (none: defaults).
 _SETTINGS = {
-    False: dict(n_trajectories=100, n_train=400, n_test=200, epochs={}, n_mmd_draws=10,
-                hidden={}),
+    False: dict(n_trajectories=100, n_train=400, n_test=200, n_mmd_draws=10,
+                models={"regression": {}, "gan": {}, "vae": {}}),
     True: dict(n_trajectories=20, n_train=100, n_test=50, n_mmd_draws=3,
-               epochs={"regression": 5, "gan": 20, "vae": 20},
-               hidden={"regression": (32, 32), "gan": (32, 64), "vae": (64, 32)}),
+               models={"regression": dict(max_epochs=5, hidden_layer_sizes=(32, 32)),
+                       "gan": dict(max_epochs=20, hidden_layer_sizes=(32, 64)),
+                       "vae": dict(max_epochs=20, hidden_layer_sizes=(64, 32))}),
 }
 
 
@@ -54,7 +56,7 @@ class _Report:
         self.step = 0
         self.sections = []
         self.metrics = {}
-        self.started = time.perf_counter()
+        self.started = self._section_start = time.perf_counter()
 
     def section(self, key, title, text):
         self.step += 1
@@ -150,10 +152,7 @@ def _regression_section(report, quick, seed):
     truth = PendulumSimulator(n_steps=n_steps, g=G).fit_transform(X[::n_steps, :4]).ravel()
     n_train = int(0.75 * n_traj) * n_steps
     train, test = slice(0, n_train), slice(n_train, None)
-    extra = {}
-    if "regression" in settings["epochs"]:
-        extra = dict(max_epochs=settings["epochs"]["regression"],
-                     hidden_layer_sizes=settings["hidden"]["regression"])
+    extra = settings["models"]["regression"]
     models = {}
     for cls in (TrajectoryRegressor, GaussianRegressor):
         start = time.perf_counter()
@@ -237,10 +236,7 @@ def _gan_section(report, quick, seed, data):
         f"(0.01 rad noise).  Samples are compared with {len(X_te)} held-out "
         "trajectories by MMD² (lower is better), beside the samples of PCA(8) + "
         "GaussianMixture(10) and the real-vs-real floor.")
-    extra = {}
-    if "gan" in settings["epochs"]:
-        extra = dict(max_epochs=settings["epochs"]["gan"],
-                     hidden_layer_sizes=settings["hidden"]["gan"])
+    extra = settings["models"]["gan"]
     start = time.perf_counter()
     gan = TrajectoryGAN(random_state=seed, **extra).fit(X_tr)
     report.number("fit_seconds", round(time.perf_counter() - start, 2))
@@ -267,6 +263,8 @@ def _gan_section(report, quick, seed, data):
 
 
 def _vae_section(report, quick, seed, data):
+    from matplotlib.colors import ListedColormap
+
     from .plotting import plot_latent_traversal
 
     settings = _SETTINGS[quick]
@@ -279,10 +277,7 @@ def _vae_section(report, quick, seed, data):
         "single latent dimension (0 to 1); the identifiable factors are the "
         "amplitude θ_max and the period, since mass never shows in an undamped "
         "pendulum and g and L act only through g/L.")
-    extra = {}
-    if "vae" in settings["epochs"]:
-        extra = dict(max_epochs=settings["epochs"]["vae"],
-                     hidden_layer_sizes=settings["hidden"]["vae"])
+    extra = settings["models"]["vae"]
     models = {}
     for beta in (1, 10):
         start = time.perf_counter()
@@ -295,6 +290,7 @@ def _vae_section(report, quick, seed, data):
     pca = PCA(models[1].latent_dim).fit(X_tr)
     report.number("pca_heldout_rmse_rad", float(np.sqrt(np.mean(
         (pca.inverse_transform(pca.transform(X_te)) - X_te) ** 2))))
+    active = {}
     for beta, vae in models.items():
         codes = vae.transform(X_all)
         rec = vae.inverse_transform(vae.transform(X_te))
@@ -305,14 +301,12 @@ def _vae_section(report, quick, seed, data):
         report.number(f"beta{beta}_mig_amplitude_period",
                       mutual_information_gap(codes, identifiable,
                                              multioutput="raw_values").tolist())
-        report.number(f"beta{beta}_active_dimensions",
-                      int(active_dimensions(vae.transform(X_tr)).sum()))
+        active[beta] = active_dimensions(vae.transform(X_tr))
+        report.number(f"beta{beta}_active_dimensions", int(active[beta].sum()))
     report.number("mmd2_beta1_samples", _mmd(lambda n, s: models[1].sample(n, random_state=s),
                                              X_te, settings["n_mmd_draws"]))
     _real_vs_generated(report, "vae_samples.png", X_tr, models[1].sample(100, random_state=seed),
                        "BetaVAE", seed)
-
-    from matplotlib.colors import ListedColormap
 
     vae = models[10]
     z = np.random.default_rng(seed).standard_normal(vae.latent_dim)
@@ -320,11 +314,10 @@ def _vae_section(report, quick, seed, data):
     fig, axes = _figure(-(-vae.latent_dim // n_cols), n_cols, width=3.6)
     # red: decrease, blue: the sampled code, green: increase
     cmap = ListedColormap(["tab:red", "tab:blue", "tab:green"])
-    active = active_dimensions(vae.transform(X_tr))
     for dim, ax in zip(range(vae.latent_dim), axes):
         values = z[dim] + np.array([-2.0, 0.0, 2.0])
         plot_latent_traversal(vae.traverse(dim, values, z=z), values, ax=ax, cmap=cmap,
-                              title=f"dimension {dim}" + ("" if active[dim] else " (inactive)"))
+                              title=f"dimension {dim}" + ("" if active[10][dim] else " (inactive)"))
     for ax in axes[vae.latent_dim:]:
         ax.set_visible(False)
     report.figure(fig, "vae_traversals.png", "BetaVAE(beta=10): one panel per latent "
