@@ -261,7 +261,8 @@ class NeuralEstimator(BaseEstimator):
       be ``None``); ``_fit_targets(y, reset)`` → the 2-D training targets
       or ``None`` (fit the target scaler there when ``reset``);
     - ``_module_spec(n_features, n_outputs)`` → ``(module class, kwargs)``;
-    - ``_criterion`` (class attribute): the loss module class;
+    - ``_criterion``: the loss module class (a class attribute, or a
+      property where a hyperparameter chooses it);
     - ``_network_params`` (class attribute): the hyperparameters that shape
       the network, which warm starts and partial_fit must not change.
 

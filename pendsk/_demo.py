@@ -232,7 +232,7 @@ def _gan_section(report, quick, seed, data):
     X_tr, X_te, _ = data
     report.section(
         "gan", "TrajectoryGAN: whole trajectories from noise",
-        f"A Wasserstein GAN with gradient penalty trained on {len(X_tr)} trajectories "
+        f"A GAN (non-saturating loss, R1 penalty) trained on {len(X_tr)} trajectories "
         f"(0.01 rad noise).  Samples are compared with {len(X_te)} held-out "
         "trajectories by MMD² (lower is better), beside the samples of PCA(8) + "
         "GaussianMixture(10) and the real-vs-real floor.")

@@ -4,10 +4,12 @@ from functools import partial
 
 import torch
 from torch import nn
+from torch.nn.functional import binary_cross_entropy_with_logits
 from torch.distributions import Normal, kl_divergence
 
 __all__ = ["ACTIVATIONS", "ELBOLoss", "GaussianMLP", "GaussianNLLLoss", "MLP", "VAE",
-           "WassersteinGAN", "WassersteinLoss", "gradient_penalty"]
+           "NonSaturatingLoss", "WassersteinGAN", "WassersteinLoss", "gradient_penalty",
+           "r1_penalty"]
 
 #: Hidden-layer nonlinearities by name (scikit-learn's names plus torch's).
 ACTIVATIONS = {
@@ -201,9 +203,10 @@ class ELBOLoss(nn.Module):
 
 
 class WassersteinGAN(nn.Module):
-    """A generator and a critic, both MLPs, for a Wasserstein GAN.
+    """A generator and a critic, both MLPs, for a GAN.
 
-    ``forward(z)`` is the generator; the critic scores rows.
+    ``forward(z)`` is the generator; the critic (the discriminator of a
+    non-Wasserstein GAN) scores rows.
 
     Parameters
     ----------
@@ -251,3 +254,31 @@ def gradient_penalty(critic, real, fake):
     between = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     grad, = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
     return (grad.norm(dim=1) - 1).square().mean()
+
+
+class NonSaturatingLoss(nn.Module):
+    """The standard GAN losses, non-saturating for the generator.
+
+    Goodfellow et al. (2014).  ``criterion(fake_scores, real_scores)`` is
+    the critic's (discriminator's) binary cross-entropy with real rows
+    labelled 1 and generated rows 0, ``mean(softplus(fake)) +
+    mean(softplus(-real))``; ``criterion(fake_scores)`` the generator's
+    ``mean(softplus(-fake)) = -mean(log sigmoid(fake))``.  Scores are logits.
+    """
+
+    def forward(self, fake_scores, real_scores=None):
+        if real_scores is None:
+            return binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
+        return (binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores))
+                + binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores)))
+
+
+def r1_penalty(critic, real):
+    """The R1 penalty ``mean(||grad critic(x)||^2)`` over real rows ``x``.
+
+    Mescheder, Geiger and Nowozin (2018) weight it by γ/2; the graph is
+    kept for the backward pass.
+    """
+    real = real.detach().requires_grad_(True)
+    grad, = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
+    return grad.square().sum(dim=1).mean()

@@ -1,4 +1,5 @@
-"""The torch networks of pendsk._modules: MLP, GaussianMLP, GaussianNLLLoss.
+"""The torch networks of pendsk._modules: MLP, GaussianMLP, GaussianNLLLoss,
+and the GAN losses and penalties.
 
 Plain torch, no estimator: layer structure, the (mean, variance) output of
 each noise mode, exact fixed variances in float32 and float64, and the loss
@@ -12,7 +13,9 @@ import torch
 from numpy.testing import assert_array_equal
 from torch import nn
 
-from pendsk._modules import ACTIVATIONS, MLP, GaussianMLP, GaussianNLLLoss
+from pendsk._modules import (ACTIVATIONS, MLP, GaussianMLP, GaussianNLLLoss,
+                             NonSaturatingLoss, WassersteinLoss, gradient_penalty,
+                             r1_penalty)
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +200,66 @@ def test_nll_loss_trains_a_gaussian_mlp_end_to_end():
 def test_gaussian_mlp_rejects_an_unknown_noise_mode():
     with pytest.raises(ValueError, match="noise must be 'heteroscedastic', 'homoscedastic'"):
         GaussianMLP(2, 1, noise="bogus")
+
+
+# --------------------------------------------------------------------------
+# GAN losses and penalties
+# --------------------------------------------------------------------------
+
+def test_non_saturating_loss_is_the_cross_entropy_of_real_1_and_fake_0():
+    fake, real = torch.randn(9, 1), torch.randn(7, 1)
+    critic = NonSaturatingLoss()(fake, real)
+    # -mean log(1 - sigmoid(fake)) - mean log sigmoid(real)
+    expected = (-torch.log1p(-torch.sigmoid(fake)).mean()
+                - torch.log(torch.sigmoid(real)).mean())
+    torch.testing.assert_close(critic, expected)
+    # the generator's non-saturating loss: -mean log sigmoid(fake)
+    torch.testing.assert_close(NonSaturatingLoss()(fake),
+                               -torch.log(torch.sigmoid(fake)).mean())
+    # a critic that cannot tell them apart (logit 0) pays 2 log 2
+    torch.testing.assert_close(NonSaturatingLoss()(torch.zeros(3, 1), torch.zeros(3, 1)),
+                               torch.tensor(2 * np.log(2), dtype=torch.float32))
+
+
+def test_wasserstein_loss_is_the_difference_of_mean_scores():
+    fake, real = torch.randn(9, 1), torch.randn(7, 1)
+    torch.testing.assert_close(WassersteinLoss()(fake, real), fake.mean() - real.mean())
+    torch.testing.assert_close(WassersteinLoss()(fake), -fake.mean())
+
+
+def _linear_critic(weight):
+    critic = nn.Linear(len(weight), 1)
+    with torch.no_grad():
+        critic.weight.copy_(torch.as_tensor(weight, dtype=torch.float32)[None])
+    return critic
+
+
+def test_r1_penalty_is_the_mean_squared_gradient_norm_on_real_rows():
+    # a linear critic w·x + b has gradient w at every row: R1 = ||w||²
+    critic = _linear_critic([3.0, -4.0])
+    real = torch.randn(6, 2)
+    torch.testing.assert_close(r1_penalty(critic, real), torch.tensor(25.0))
+    # the critic x ↦ sum(x²)/2 has gradient x: R1 = mean ||x||²
+    quadratic = lambda x: 0.5 * x.square().sum(dim=1, keepdim=True)  # noqa: E731
+    torch.testing.assert_close(r1_penalty(quadratic, real), real.square().sum(1).mean())
+
+
+def test_r1_penalty_keeps_the_graph_for_the_critics_step_and_leaves_real_alone():
+    critic = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    real = torch.randn(5, 3)
+    r1_penalty(critic, real).backward()
+    # every weight shapes the input gradient (the output bias does not)
+    weights = [critic[0].weight, critic[0].bias, critic[2].weight]
+    assert all(p.grad is not None and torch.any(p.grad != 0) for p in weights)
+    assert not real.requires_grad and real.grad is None
+
+
+def test_gradient_penalty_is_the_squared_distance_of_the_gradient_norm_from_1():
+    # gradient w everywhere, ||w|| = 5: (5 - 1)² whatever the points
+    critic = _linear_critic([3.0, -4.0])
+    torch.testing.assert_close(gradient_penalty(critic, torch.randn(6, 2), torch.randn(6, 2)),
+                               torch.tensor(16.0))
+    # a 1-Lipschitz linear critic pays nothing
+    torch.testing.assert_close(
+        gradient_penalty(_linear_critic([0.6, 0.8]), torch.randn(6, 2), torch.randn(6, 2)),
+        torch.tensor(0.0), atol=1e-6, rtol=0)
