@@ -190,17 +190,24 @@ class StopOnNonFiniteLoss(Callback):
 
 
 class _Net(NeuralNet):
-    """skorch's NeuralNet without a per-batch mode switch.
+    """skorch's NeuralNet without a per-batch mode switch, and without an
+    epoch table when silent.
 
     skorch calls ``module.train()`` / ``module.eval()`` before every batch,
     which walks every submodule (tens of microseconds per batch for a small
     MLP); switching only when the mode changes keeps the loop as lean as a
-    hand-written one.
+    hand-written one.  skorch's ``PrintLog`` formats the epoch table even at
+    ``verbose=0`` (about half a millisecond per epoch), so a silent net
+    leaves it out.
     """
 
     def _set_training(self, training=True):
         if any(getattr(self, name + "_").training != training for name in self._modules):
             super()._set_training(training)
+
+    def get_default_callbacks(self):
+        return [(name, callback) for name, callback in super().get_default_callbacks()
+                if self.verbose or name != "print_log"]
 
 
 class _LRSchedule(LRScheduler):

@@ -343,8 +343,8 @@ def test_fitted_net_keeps_no_training_callbacks_holding_device_tensors(data):
                  callbacks=[_CountEpochs()])
     kept = dict(model.net_.callbacks_)
     assert not any(isinstance(cb, (LRScheduler, EarlyStopping)) for cb in kept.values())
-    assert set(kept) == {"epoch_timer", "train_loss", "valid_loss", "print_log",
-                         "_CountEpochs"}
+    # (a silent net has no epoch table: see the verbose test)
+    assert set(kept) == {"epoch_timer", "train_loss", "valid_loss", "_CountEpochs"}
     assert kept["_CountEpochs"].epochs_ == 3
 
 
@@ -357,6 +357,18 @@ def test_verbose_prints_a_per_epoch_table_and_silent_prints_nothing(data, capsys
     assert len(re.findall(r"^\s+[123]\s", captured.out, flags=re.M)) == 3
     # skorch's progress bar (tqdm, on stderr) counts the batches of each epoch
     assert re.search(r"\d+/\d+ \[", captured.err)
+
+
+def test_a_silent_net_does_without_the_epoch_table_and_gets_it_back(data, capsys):
+    # skorch's PrintLog formats the table every epoch even at verbose=0
+    model = _fit(TrajectoryRegressor, data, max_epochs=2, warm_start=True)
+    assert "print_log" not in dict(model.net_.callbacks_)
+    model.set_params(verbose=1).fit(*data)
+    assert "print_log" in dict(model.net_.callbacks_)
+    assert re.search(r"epoch\s+train_loss", capsys.readouterr().out)
+    model.set_params(verbose=0).fit(*data)
+    assert "print_log" not in dict(model.net_.callbacks_)
+    assert capsys.readouterr().out == ""
 
 
 # -- batching ------------------------------------------------------------------------
