@@ -61,7 +61,7 @@ From the repository root::
     PYTHONPATH=. python benchmarks/bench_generative.py --quick   # smoke test
 
 ``--quick`` trains every network for a few epochs only (seconds in all);
-it prints the tables but no verdicts.  The full run takes about 5-6 minutes
+it prints the tables but no verdicts.  The full run takes about 6-7 minutes
 on a quiet 2-core machine.  Progress lines go to stderr, the report to
 stdout.
 """
