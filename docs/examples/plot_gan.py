@@ -8,8 +8,9 @@ a generative adversarial network learns to turn random noise into whole
 trajectories. The article trained a Wasserstein GAN with weight clipping
 and judged its samples by eye ("not the greatest results ever").
 :class:`~pendsk.TrajectoryGAN` trains a GAN with the non-saturating loss
-and the R1 gradient penalty by default, and :func:`~pendsk.metrics.maximum_mean_discrepancy` puts a
-number on how far its samples are from held-out trajectories.
+and the R1 gradient penalty by default, and
+:func:`~pendsk.metrics.maximum_mean_discrepancy` puts a number on how far
+its samples are from held-out trajectories.
 """
 
 # %%
