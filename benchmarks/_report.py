@@ -1,7 +1,9 @@
-"""What every benchmark report shares: the machine it ran on, and its tables."""
+"""What every benchmark report shares: the machine it ran on, its tables and
+progress lines."""
 
 import os
 import platform
+import sys
 
 
 def machine_info(**threads):
@@ -42,3 +44,8 @@ def table(header, body):
     print("  ".join("-" * w for w in widths))
     for r in body:
         print(line(r))
+
+
+def progress(message):
+    """A progress line on stderr (the report itself goes to stdout)."""
+    print(f"  ... {message}", file=sys.stderr, flush=True)

@@ -81,7 +81,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from torch.optim.lr_scheduler import LambdaLR
 
-from _report import machine_info, table
+from _report import machine_info, progress, table
 
 from pendsk import BetaVAE, PendulumSimulator, TrajectoryGAN
 from pendsk._modules import (VAE, ELBOLoss, NonSaturatingLoss, WassersteinGAN, WassersteinLoss,
@@ -105,10 +105,6 @@ BAR_VAE_FIT_S = 30.0
 BAR_FLOOR_MULT = 5.0
 BAR_GAN_FIT_S = 120.0
 BAR_RATIO = 1.15
-
-
-def progress(message):
-    print(f"  ... {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------

@@ -68,7 +68,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import GridSearchCV
 
-from _report import machine_info, table
+from _report import machine_info, progress, table
 
 import pendsk
 from pendsk import BetaVAE
@@ -82,10 +82,6 @@ EPOCHS = 200
 QUICK_EPOCHS = 3
 N_WORKERS = 2
 PROBE_EPOCHS = 20
-
-
-def progress(message):
-    print(f"  ... {message}", file=sys.stderr, flush=True)
 
 
 def make_search(epochs, seed, n_jobs=None):
