@@ -213,8 +213,11 @@ def hand_gan(X, params):
             real = xp[start:start + batch]
             fake = gan(torch.randn(len(real), latent)).detach()
             opt_c.zero_grad(set_to_none=True)
-            loss = loss_fn(gan.critic(fake), gan.critic(real))
-            loss = loss + (gp_weight / 2 * r1_penalty(gan.critic, real) if r1
+            if r1:
+                real = real.detach().requires_grad_(True)
+            real_scores = gan.critic(real)
+            loss = loss_fn(gan.critic(fake), real_scores)
+            loss = loss + (gp_weight / 2 * r1_penalty(real, real_scores) if r1
                            else gp_weight * gradient_penalty(gan.critic, real, fake))
             loss.backward()
             opt_c.step()

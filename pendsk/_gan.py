@@ -89,12 +89,16 @@ class _GANNet(_Net):
         fake = gan(self.latent(len(real), real)).detach()
 
         self.critic_optimizer_.zero_grad(set_to_none=True)
-        critic_loss = self.criterion_(gan.critic(fake), gan.critic(real))
+        r1 = self.penalty == "r1" and self.gp_weight
+        if r1:  # R1 differentiates the real rows' scores
+            real = real.detach().requires_grad_(True)
+        real_scores = gan.critic(real)
+        critic_loss = self.criterion_(gan.critic(fake), real_scores)
         loss = critic_loss
         if self.penalty == "gp" and self.gp_weight:
             loss = loss + self.gp_weight * gradient_penalty(gan.critic, real, fake)
-        elif self.penalty == "r1" and self.gp_weight:
-            loss = loss + self.gp_weight / 2 * r1_penalty(gan.critic, real)
+        elif r1:
+            loss = loss + self.gp_weight / 2 * r1_penalty(real, real_scores)
         loss.backward()
         self.critic_optimizer_.step()
         if self.clip_value is not None:

@@ -273,12 +273,13 @@ class NonSaturatingLoss(nn.Module):
                 + binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores)))
 
 
-def r1_penalty(critic, real):
+def r1_penalty(real, real_scores):
     """The R1 penalty ``mean(||grad critic(x)||^2)`` over real rows ``x``.
 
-    Mescheder, Geiger and Nowozin (2018) weight it by γ/2; the graph is
-    kept for the backward pass.
+    ``real`` requires grad and ``real_scores = critic(real)`` are the
+    scores the critic's loss uses too, so the penalty costs no second
+    forward pass.  Mescheder, Geiger and Nowozin (2018) weight it by γ/2;
+    the graph is kept for the backward pass.
     """
-    real = real.detach().requires_grad_(True)
-    grad, = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
+    grad, = torch.autograd.grad(real_scores.sum(), real, create_graph=True)
     return grad.square().sum(dim=1).mean()

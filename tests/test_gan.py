@@ -144,10 +144,9 @@ def test_each_loss_adds_its_penalty_with_its_weight(data, monkeypatch, loss, spi
     calls = {"r1_penalty": 0, "gradient_penalty": 0}
 
     def spy(name):
-        def penalty(critic, real, *fake):
+        def penalty(*args):
             calls[name] += 1
-            # a constant with a graph, so backward runs as usual
-            return 0.0 * sum(p.sum() for p in critic.parameters()) + 0.25
+            return torch.tensor(0.25)
         return penalty
     for name in calls:
         monkeypatch.setattr(_gan, name, spy(name))

@@ -237,21 +237,21 @@ def _linear_critic(weight):
 def test_r1_penalty_is_the_mean_squared_gradient_norm_on_real_rows():
     # a linear critic w·x + b has gradient w at every row: R1 = ||w||²
     critic = _linear_critic([3.0, -4.0])
-    real = torch.randn(6, 2)
-    torch.testing.assert_close(r1_penalty(critic, real), torch.tensor(25.0))
+    real = torch.randn(6, 2, requires_grad=True)
+    torch.testing.assert_close(r1_penalty(real, critic(real)), torch.tensor(25.0))
     # the critic x ↦ sum(x²)/2 has gradient x: R1 = mean ||x||²
-    quadratic = lambda x: 0.5 * x.square().sum(dim=1, keepdim=True)  # noqa: E731
-    torch.testing.assert_close(r1_penalty(quadratic, real), real.square().sum(1).mean())
+    quadratic = 0.5 * real.square().sum(dim=1, keepdim=True)
+    torch.testing.assert_close(r1_penalty(real, quadratic),
+                               real.detach().square().sum(1).mean())
 
 
-def test_r1_penalty_keeps_the_graph_for_the_critics_step_and_leaves_real_alone():
+def test_r1_penalty_keeps_the_graph_for_the_critics_step():
     critic = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
-    real = torch.randn(5, 3)
-    r1_penalty(critic, real).backward()
+    real = torch.randn(5, 3, requires_grad=True)
+    r1_penalty(real, critic(real)).backward()
     # every weight shapes the input gradient (the output bias does not)
     weights = [critic[0].weight, critic[0].bias, critic[2].weight]
     assert all(p.grad is not None and torch.any(p.grad != 0) for p in weights)
-    assert not real.requires_grad and real.grad is None
 
 
 def test_gradient_penalty_is_the_squared_distance_of_the_gradient_norm_from_1():
