@@ -87,12 +87,12 @@ from _report import machine_info, table
 
 from pendsk import GaussianRegressor, PendulumSimulator, TrajectoryRegressor
 from pendsk._modules import MLP
-from pendsk.datasets import make_pendulum_regression
+from pendsk.datasets import ARTICLE_G, ARTICLE_NOISE_GROWTH, make_pendulum_regression
 
 N_TRAJECTORIES = 100
 N_STEPS = 500
-G = 10.0
-NOISE_GROWTH = 0.1  # article: noise std = 0.1 * t
+G = ARTICLE_G
+NOISE_GROWTH = ARTICLE_NOISE_GROWTH  # article: noise std = 0.1 * t
 ARTICLE_R2 = 0.867
 HIDDEN = (64, 64, 64)
 ACTIVATION = "silu"

@@ -62,6 +62,9 @@ from scipy.integrate import solve_ivp
 from _report import machine_info, table
 
 from pendsk import _physics
+from pendsk._simulator import PARAMETER_NAMES
+from pendsk.datasets import ARTICLE_DT, ARTICLE_G, ARTICLE_NOISE_GROWTH, ARTICLE_RANGES
+from pendsk.physics import period
 
 try:
     from pendsk import PendulumSimulator
@@ -71,9 +74,9 @@ except Exception as exc:  # the estimator may not exist (yet)
 else:
     _IMPORT_ERROR = None
 
-G = 10.0
-DT = 0.01
-NOISE_GROWTH = 0.1  # article: std = 0.1 * t
+G = ARTICLE_G
+DT = ARTICLE_DT
+NOISE_GROWTH = ARTICLE_NOISE_GROWTH  # article: std = 0.1 * t
 SEED = 0
 METHODS = ["auto", "exact", "rk4", "euler-cromer"]
 
@@ -85,11 +88,7 @@ METHODS = ["auto", "exact", "rk4", "euler-cromer"]
 def make_params(n, seed=SEED):
     """Rows (theta0, omega0, length, mass) drawn like the article's data."""
     rng = np.random.RandomState(seed)
-    theta0 = rng.uniform(0.5, 1.5, n)
-    omega0 = rng.uniform(0.5, 1.5, n)
-    length = rng.uniform(1.0, 2.5, n)
-    mass = rng.uniform(1.0, 2.5, n)
-    return np.column_stack([theta0, omega0, length, mass])
+    return np.column_stack([rng.uniform(*ARTICLE_RANGES[name], n) for name in PARAMETER_NAMES])
 
 
 # --------------------------------------------------------------------------
@@ -337,7 +336,7 @@ def main(argv=None):
     ivp = solve_ivp_loop(Pd, n_steps, g=g_s, rtol=1e-12, atol=1e-12)
     rk = _physics.rk4(th0, zeros, L_s * ones, ones, g=g_s, dt=DT,
                       n_steps=n_steps)
-    T = _physics.period(th0, zeros, L_s * ones, g=g_s)
+    T = period(th0, zeros, L_s * ones, g=g_s)
     print(f"accuracy sweep (omega0 = 0, L = {L_s:g}, g = {g_s:g}, dt = {DT:g}, "
           f"{n_steps} steps = {n_steps * DT:g} s):")
     print("  " + "  ".join(["amplitude", "period s", "exact vs solve_ivp 1e-12",

@@ -2,15 +2,40 @@
 
 A pendulum as the worked example: a physical simulator and, on top of it,
 learned models of its trajectories, each a scikit-learn estimator.
+
+``import pendsk`` does not import torch: the neural estimators
+(:class:`BetaVAE`, :class:`TrajectoryGAN`, :class:`TrajectoryRegressor`,
+:class:`GaussianRegressor`) are imported on first access, so the simulator,
+:mod:`pendsk.datasets`, :mod:`pendsk.physics` and ``pendsk simulate`` run
+without it.
 """
 
-from . import datasets, metrics
-from ._gan import TrajectoryGAN
-from ._regression import GaussianRegressor, TrajectoryRegressor
+from importlib import import_module as _import_module
+
+from . import datasets, metrics, physics
 from ._simulator import PendulumSimulator
-from ._vae import BetaVAE
 
 __version__ = "0.1.0"
 
+#: Neural estimators, imported with torch on first access (PEP 562).
+_LAZY = {
+    "BetaVAE": "._vae",
+    "GaussianRegressor": "._regression",
+    "TrajectoryGAN": "._gan",
+    "TrajectoryRegressor": "._regression",
+}
+
 __all__ = ["BetaVAE", "GaussianRegressor", "PendulumSimulator", "TrajectoryGAN",
-           "TrajectoryRegressor", "__version__", "datasets", "metrics"]
+           "TrajectoryRegressor", "__version__", "datasets", "metrics", "physics"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(_import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,7 +1,8 @@
 """Numerics of the simple pendulum: closed form and integrators on arrays.
 
 Plain array-in / array-out functions on numpy arrays (scipy's elliptic
-functions, torch's normal generator for the noise; no scikit-learn).
+functions, numpy's normal generator for the noise; no scikit-learn, no
+torch).
 Every solver takes one value per trajectory for the initial angle, initial
 angular velocity, length and mass, and returns the angle at
 ``t = 0, dt, ..., (n_steps - 1) * dt`` as an array of shape
@@ -19,8 +20,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import torch
 from scipy.special import ellipj, ellipk
+
+from ._random import child_rng, root_entropy
 
 __all__ = [
     "SOLVERS",
@@ -32,8 +34,8 @@ __all__ = [
     "simulate",
 ]
 
-#: Rows per noise block: each draws from its own child seed, so the noise
-#: depends on the seed only, never on the number of threads.
+#: Rows per noise block: block ``i`` draws from ``child_rng(entropy, i)``,
+#: so the noise depends on the seed only, never on the number of threads.
 _NOISE_ROWS = 2048
 
 #: Rows per cache-sized tile inside a block.
@@ -79,7 +81,8 @@ def _broadcast(*arrays):
 def elliptic_parameter(theta0, omega0, length, g=9.81):
     """Parameter ``m = k**2`` of the undamped motion.
 
-    ``k = sin(theta_max / 2)`` for libration; ``m < 1`` means libration,
+    From the energy, ``m = sin(theta0 / 2)**2 + omega0**2 L / (4 g)``;
+    ``k = sin(theta_max / 2)`` for libration.  ``m < 1`` means libration,
     ``m > 1`` rotation (the pendulum goes over the top), ``m == 1`` the
     separatrix.
 
@@ -93,6 +96,23 @@ def elliptic_parameter(theta0, omega0, length, g=9.81):
     Returns
     -------
     m : ndarray of shape (n,)
+        The parameter of the Jacobi elliptic functions of the motion.
+
+    See Also
+    --------
+    amplitude : ``2 arcsin(sqrt(m))`` below the separatrix.
+    period : ``4 K(m) sqrt(L / g)`` below the separatrix.
+
+    Examples
+    --------
+    Released from rest at 60°, ``m = sin(30°)**2``; launched from the
+    bottom at ``2 sqrt(g / L)`` it just reaches the top, ``m = 1``:
+
+    >>> import numpy as np
+    >>> from pendsk.physics import elliptic_parameter
+    >>> elliptic_parameter([np.pi / 3, 0.0], [0.0, 2 * np.sqrt(10.0)], 1.0,
+    ...                    g=10.0).round(12)
+    array([0.25, 1.  ])
     """
     theta0, omega0, length = _broadcast(theta0, omega0, length)
     # extreme values overflow to m = inf: rotation, for the integrator
@@ -120,10 +140,18 @@ def amplitude(theta0, omega0, length, g=9.81):
         Largest angle [rad] of the swing; ``pi`` on or above the separatrix
         (the pendulum goes over the top).
 
+    See Also
+    --------
+    elliptic_parameter : ``m``, which tells libration from rotation.
+    period : The period of the same swing.
+
     Examples
     --------
+    Released from rest, the amplitude is the initial angle; pushed from the
+    bottom, it follows from energy conservation:
+
     >>> import numpy as np
-    >>> from pendsk._physics import amplitude
+    >>> from pendsk.physics import amplitude
     >>> amplitude([0.5, 0.0], [0.0, 1.0], [1.0, 1.0], g=10.0).round(4)
     array([0.5   , 0.3176])
     >>> round(float(np.arccos(1 - 1 / 20)), 4)  # arccos(cos 0 - 1**2 * 1 / (2 * 10))
@@ -147,6 +175,25 @@ def period(theta0, omega0, length, g=9.81):
     -------
     T : ndarray of shape (n,)
         Period in seconds; ``inf`` on or above the separatrix.
+
+    See Also
+    --------
+    amplitude : The amplitude of the same swing.
+    elliptic_parameter : ``m``, the argument of ``K``.
+
+    Examples
+    --------
+    A small swing has the period ``2 pi sqrt(L / g)`` of the linearised
+    pendulum; released from rest at 90° the period is 1.1803 times longer
+    (``2 K(1/2) / pi``):
+
+    >>> import numpy as np
+    >>> from pendsk.physics import period
+    >>> T0 = 2 * np.pi * np.sqrt(1.5 / 10.0)
+    >>> (period([1e-4, np.pi / 2], 0.0, 1.5, g=10.0) / T0).round(4)
+    array([1.    , 1.1803])
+    >>> period(0.0, 7.0, 1.5, g=10.0)  # m = 7**2 * 1.5 / 40 > 1: over the top
+    array([inf])
     """
     theta0, omega0, length = _broadcast(theta0, omega0, length)
     m = elliptic_parameter(theta0, omega0, length, g)
@@ -449,25 +496,24 @@ SOLVERS = {"exact": exact, "rk4": rk4, "euler-cromer": euler_cromer}
 class _ObservationNoise:
     """Gaussian noise of standard deviation ``std[j]`` at column ``j``.
 
-    Each block of ``_NOISE_ROWS`` rows draws float32 normals (torch draws
-    them faster than numpy) from a torch generator seeded by its own
-    word of ``SeedSequence(seed)``, tile after tile in row order, so the
-    noise depends on the seed only, never on the threads or the solver.
+    Block ``i`` of ``_NOISE_ROWS`` rows draws float32 normals from its own
+    generator, ``child_rng(entropy, i)`` (:mod:`pendsk._random`), tile
+    after tile in row order, so the noise depends on the seed only, never
+    on the threads or the solver.
     """
 
-    def __init__(self, std, seed, n_rows):
+    def __init__(self, std, seed):
         self.std = std.astype(np.float32)
-        self.seeds = np.random.SeedSequence(seed).generate_state(
-            max(1, -(-n_rows // _NOISE_ROWS)), dtype=np.uint64) & np.uint64(2**63 - 1)
+        self.entropy = root_entropy(seed)
         self.generators = {}
 
     def add(self, out, rows):
         """Add noise to ``out[rows]``, a tile inside one block, in order."""
         block = rows.start // _NOISE_ROWS
         if block not in self.generators:  # one thread per block: no race
-            self.generators[block] = torch.Generator().manual_seed(int(self.seeds[block]))
-        z = torch.randn((rows.stop - rows.start, self.std.shape[0]),
-                        generator=self.generators[block]).numpy()
+            self.generators[block] = child_rng(self.entropy, block)
+        z = self.generators[block].standard_normal(
+            (rows.stop - rows.start, self.std.shape[0]), dtype=np.float32)
         z *= self.std
         out[rows] += z
 
@@ -497,10 +543,12 @@ def simulate(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
     method : {"auto", "exact", "rk4", "euler-cromer"}, default="auto"
     noise_std, noise_growth : float, default=0.0
         Noise standard deviation at ``t = 0`` [rad] and its growth [rad/s].
-    seed : int, numpy.random.SeedSequence or None, default=None
-        Seed of the noise.  Each block of 2048 rows draws float32 normals
-        from a torch generator seeded by its own word of
-        ``SeedSequence(seed)``, so the result depends on the seed only.
+    seed : int, numpy.random.RandomState or None, default=None
+        Seed of the noise, turned into a root entropy by
+        :func:`pendsk._random.root_entropy` (an int is its own entropy;
+        None draws fresh entropy).  Block ``i`` of 2048 rows draws float32
+        normals from ``child_rng(entropy, i)``, so the result depends on
+        the seed only, never on the number of threads.
 
     Returns
     -------
@@ -536,7 +584,7 @@ def simulate(theta0, omega0, length, mass, *, g=9.81, damping=0.0, dt=0.01,
                 f"the noise std noise_std + noise_growth * t reaches {std.max():g} rad, "
                 f"beyond float32: noise_growth={noise_growth:g} is too large, or "
                 f"dt={dt:g} is too large for {n_steps} steps")
-        noise = _ObservationNoise(std, seed, n)
+        noise = _ObservationNoise(std, seed)
     out = np.empty((n, n_steps))
     kwargs = dict(g=g, damping=damping, dt=dt, n_steps=n_steps)
 

@@ -12,8 +12,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._validation import Count, naming
 from ._physics import SOLVERS, simulate
+from ._random import root_entropy
+from ._validation import Count, naming
 
 __all__ = ["PARAMETER_NAMES", "PendulumSimulator"]
 
@@ -61,7 +62,7 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
         article used 0.1.
     random_state : int, RandomState instance or None, default=None
         Seed of the observation noise.  With an int, the same input gives
-        the same noise at every call.
+        the same noise at every call, however many threads draw it.
 
     Attributes
     ----------
@@ -171,9 +172,11 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
         return X
 
     def _simulate(self, X, random_state):
+        # the noise's root entropy (pendsk._random): an int seed is its own,
+        # a RandomState gives one draw, and only when there is noise
         seed = None
         if self.noise_std or self.noise_growth:
-            seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+            seed = root_entropy(random_state)
         return simulate(
             *X.T, g=self.g, damping=self.damping, dt=self.dt,
             n_steps=self.n_steps, method=self.method, noise_std=self.noise_std,

@@ -27,15 +27,21 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from ._physics import SOLVERS
 from ._simulator import PARAMETER_NAMES
-from .datasets import make_pendulum
+from .datasets import (
+    ARTICLE_DT,
+    ARTICLE_G,
+    ARTICLE_N_STEPS,
+    ARTICLE_NOISE_GROWTH,
+    ARTICLE_RANGES,
+    make_pendulum,
+)
 
 __all__ = ["main"]
 
 
-_PARAMETERS = {"theta0": (0.5, 1.5), "omega0": (0.5, 1.5), "length": (1.0, 2.5),
-               "mass": (1.0, 2.5)}
-_RANGE_FLAGS = [f"--{name}-range" for name in _PARAMETERS]
+_RANGE_FLAGS = [f"--{name}-range" for name in ARTICLE_RANGES]
 
 
 def _int_at_least(minimum, maximum=None):
@@ -90,20 +96,22 @@ def _parser():
                      help="output file, .npz or .csv")
     sim.add_argument("--format", choices=["npz", "csv"], default=None,
                      help="output format (default: from the file's suffix)")
-    sim.add_argument("--n-steps", type=_int_at_least(1), default=500,
-                     help="samples per trajectory (default: 500)")
-    sim.add_argument("--dt", type=float, default=0.01, help="time step [s] (default: 0.01)")
-    sim.add_argument("--g", type=float, default=10.0,
-                     help="gravitational acceleration [m/s^2] (default: 10)")
+    sim.add_argument("--n-steps", type=_int_at_least(1), default=ARTICLE_N_STEPS,
+                     help=f"samples per trajectory (default: {ARTICLE_N_STEPS})")
+    sim.add_argument("--dt", type=float, default=ARTICLE_DT,
+                     help=f"time step [s] (default: {ARTICLE_DT:g})")
+    sim.add_argument("--g", type=float, default=ARTICLE_G,
+                     help=f"gravitational acceleration [m/s^2] (default: {ARTICLE_G:g})")
     sim.add_argument("--damping", type=float, default=0.0,
                      help="damping coefficient [N m s] (default: 0)")
-    sim.add_argument("--method", choices=["auto", "exact", "rk4", "euler-cromer"],
+    sim.add_argument("--method", choices=["auto", *SOLVERS],
                      default="auto", help="solver (default: auto)")
     sim.add_argument("--noise-std", type=float, default=0.0,
                      help="observation noise std at t=0 [rad] (default: 0)")
-    sim.add_argument("--noise-growth", type=float, default=0.1,
-                     help="growth of the noise std [rad/s] (default: 0.1, the article's)")
-    for name, default in _PARAMETERS.items():
+    sim.add_argument("--noise-growth", type=float, default=ARTICLE_NOISE_GROWTH,
+                     help="growth of the noise std [rad/s] "
+                          f"(default: {ARTICLE_NOISE_GROWTH:g}, the article's)")
+    for name, default in ARTICLE_RANGES.items():
         sim.add_argument(f"--{name}-range", type=_range, default=default,
                          metavar="LOW,HIGH",
                          help=f"uniform range of {name} (default: {default[0]},{default[1]})")

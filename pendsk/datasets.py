@@ -1,12 +1,56 @@
-"""The article's datasets: pendulum trajectories and their parameters."""
+"""The article's datasets: pendulum trajectories and their parameters.
+
+The article's settings are defined here once, as the constants
+``ARTICLE_G``, ``ARTICLE_RANGES``, ``ARTICLE_NOISE_GROWTH``, ``ARTICLE_DT``
+and ``ARTICLE_N_STEPS``: they are the defaults of :func:`make_pendulum`,
+:func:`make_pendulum_regression` and ``pendsk simulate``.
+
+>>> from pendsk.datasets import ARTICLE_G, ARTICLE_RANGES
+>>> ARTICLE_G, ARTICLE_RANGES["length"]
+(10.0, (1.0, 2.5))
+"""
+
+from types import MappingProxyType
 
 import numpy as np
 from sklearn.utils._param_validation import validate_params
 
-from ._validation import Count
 from ._simulator import PARAMETER_NAMES, PendulumSimulator
+from ._validation import Count
 
-__all__ = ["make_pendulum", "make_pendulum_regression"]
+__all__ = [
+    "ARTICLE_DT",
+    "ARTICLE_G",
+    "ARTICLE_NOISE_GROWTH",
+    "ARTICLE_N_STEPS",
+    "ARTICLE_RANGES",
+    "make_pendulum",
+    "make_pendulum_regression",
+]
+
+#: The article's gravitational acceleration [m/s²].
+ARTICLE_G = 10.0
+
+#: The article's parameter ranges, ``(low, high)`` of a uniform draw per
+#: parameter, keyed by name in the order of a parameter row: ``theta0``
+#: [rad], ``omega0`` [rad/s], ``length`` [m], ``mass`` [kg] (the span of
+#: the article's grid).  Read-only.
+ARTICLE_RANGES = MappingProxyType({
+    "theta0": (0.5, 1.5),
+    "omega0": (0.5, 1.5),
+    "length": (1.0, 2.5),
+    "mass": (1.0, 2.5),
+})
+
+#: Growth of the article's observation noise [rad/s]: its standard
+#: deviation is ``ARTICLE_NOISE_GROWTH * t``.
+ARTICLE_NOISE_GROWTH = 0.1
+
+#: The article's time between samples [s].
+ARTICLE_DT = 0.01
+
+#: The article's number of samples per trajectory (5 s at ``ARTICLE_DT``).
+ARTICLE_N_STEPS = 500
 
 
 def _simulate_box(n_samples, ranges, random_state, **simulator_params):
@@ -36,35 +80,39 @@ def _simulate_box(n_samples, ranges, random_state, **simulator_params):
                   "random_state": ["random_state"], "as_frame": ["boolean"]},
                  # the simulator validates the other parameters
                  prefer_skip_nested_validation=False)
-def make_pendulum(n_samples=400, n_steps=500, dt=0.01, *, theta0_range=(0.5, 1.5),
-                  omega0_range=(0.5, 1.5), length_range=(1.0, 2.5),
-                  mass_range=(1.0, 2.5), g=10.0, damping=0.0, method="auto",
-                  noise_std=0.0, noise_growth=0.1, random_state=None,
-                  as_frame=False):
+def make_pendulum(n_samples=400, n_steps=ARTICLE_N_STEPS, dt=ARTICLE_DT, *,
+                  theta0_range=ARTICLE_RANGES["theta0"],
+                  omega0_range=ARTICLE_RANGES["omega0"],
+                  length_range=ARTICLE_RANGES["length"],
+                  mass_range=ARTICLE_RANGES["mass"], g=ARTICLE_G, damping=0.0,
+                  method="auto", noise_std=0.0, noise_growth=ARTICLE_NOISE_GROWTH,
+                  random_state=None, as_frame=False):
     """Pendulum trajectories and the physical factors that made them.
 
     Parameters are drawn uniformly over the span of the original article's
-    grid (θ0, ω0 in [0.5, 1.5], L, m in [1, 2.5], g = 10) and simulated with
-    :class:`~pendsk.PendulumSimulator`, with observation noise of standard
-    deviation ``noise_std + noise_growth * t`` (the article: 0.1·t).
+    grid (θ0, ω0 in [0.5, 1.5], L, m in [1, 2.5], g = 10: ``ARTICLE_RANGES``
+    and ``ARTICLE_G``) and simulated with :class:`~pendsk.PendulumSimulator`,
+    with observation noise of standard deviation ``noise_std + noise_growth
+    * t`` (the article: 0.1·t, ``ARTICLE_NOISE_GROWTH``).
 
     Parameters
     ----------
     n_samples : int, default=400
         Number of trajectories.
-    n_steps : int, default=500
-        Samples per trajectory, the first at ``t = 0``.
-    dt : float, default=0.01
-        Time between samples [s].
+    n_steps : int, default=ARTICLE_N_STEPS
+        Samples per trajectory, the first at ``t = 0`` (the article: 500).
+    dt : float, default=ARTICLE_DT
+        Time between samples [s] (the article: 0.01).
     theta0_range, omega0_range, length_range, mass_range : tuple of float
-        ``(low, high)`` of the uniform draw of each factor.
-    g : float, default=10.0
-        Gravitational acceleration [m/s²].
+        ``(low, high)`` of the uniform draw of each factor; by default the
+        article's, ``ARTICLE_RANGES[name]``.
+    g : float, default=ARTICLE_G
+        Gravitational acceleration [m/s²] (the article: 10).
     damping : float, default=0.0
         Linear damping coefficient [N·m·s].
     method : {"auto", "exact", "rk4", "euler-cromer"}, default="auto"
         Solver, as in :class:`~pendsk.PendulumSimulator`.
-    noise_std, noise_growth : float, default=0.0, 0.1
+    noise_std, noise_growth : float, default=0.0, ARTICLE_NOISE_GROWTH
         Observation noise: std ``noise_std + noise_growth * t`` [rad].
     random_state : int, RandomState instance or None, default=None
         Seed of the factors and the noise.
@@ -103,11 +151,14 @@ def make_pendulum(n_samples=400, n_steps=500, dt=0.01, *, theta0_range=(0.5, 1.5
                   "random_state": ["random_state"], "as_frame": ["boolean"]},
                  # the simulator validates the other parameters
                  prefer_skip_nested_validation=False)
-def make_pendulum_regression(n_trajectories=100, n_steps=500, dt=0.01, *,
-                             theta0_range=(0.5, 1.5), omega0_range=(0.5, 1.5),
-                             length_range=(1.0, 2.5), mass_range=(1.0, 2.5),
-                             g=10.0, damping=0.0, method="auto", noise_std=0.0,
-                             noise_growth=0.1, random_state=None, as_frame=False):
+def make_pendulum_regression(n_trajectories=100, n_steps=ARTICLE_N_STEPS, dt=ARTICLE_DT,
+                             *, theta0_range=ARTICLE_RANGES["theta0"],
+                             omega0_range=ARTICLE_RANGES["omega0"],
+                             length_range=ARTICLE_RANGES["length"],
+                             mass_range=ARTICLE_RANGES["mass"], g=ARTICLE_G,
+                             damping=0.0, method="auto", noise_std=0.0,
+                             noise_growth=ARTICLE_NOISE_GROWTH, random_state=None,
+                             as_frame=False):
     """The article's pointwise ("approximation") regression dataset.
 
     Each trajectory of :func:`make_pendulum` becomes ``n_steps`` rows
@@ -118,19 +169,20 @@ def make_pendulum_regression(n_trajectories=100, n_steps=500, dt=0.01, *,
     ----------
     n_trajectories : int, default=100
         Number of trajectories.
-    n_steps : int, default=500
-        Samples per trajectory.
-    dt : float, default=0.01
-        Time between samples [s].
+    n_steps : int, default=ARTICLE_N_STEPS
+        Samples per trajectory (the article: 500).
+    dt : float, default=ARTICLE_DT
+        Time between samples [s] (the article: 0.01).
     theta0_range, omega0_range, length_range, mass_range : tuple of float
-        ``(low, high)`` of the uniform draw of each factor.
-    g : float, default=10.0
-        Gravitational acceleration [m/s²].
+        ``(low, high)`` of the uniform draw of each factor; by default the
+        article's, ``ARTICLE_RANGES[name]``.
+    g : float, default=ARTICLE_G
+        Gravitational acceleration [m/s²] (the article: 10).
     damping : float, default=0.0
         Linear damping coefficient [N·m·s].
     method : {"auto", "exact", "rk4", "euler-cromer"}, default="auto"
         Solver, as in :class:`~pendsk.PendulumSimulator`.
-    noise_std, noise_growth : float, default=0.0, 0.1
+    noise_std, noise_growth : float, default=0.0, ARTICLE_NOISE_GROWTH
         Observation noise: std ``noise_std + noise_growth * t`` [rad].
     random_state : int, RandomState instance or None, default=None
         Seed of the factors and the noise.

@@ -16,9 +16,10 @@ import copy
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from ._random import child_seed, root_entropy
 from ._simulator import PARAMETER_NAMES, PendulumSimulator
 
 __all__ = ["simulate_blocks"]
@@ -36,25 +37,12 @@ def _import_dask_array(caller):
     return da
 
 
-def _noise_entropy(random_state):
-    """The root entropy of the per-block noise seeds, fixed at graph build.
-
-    An int is used as it is, so the same int gives the same noise; a
-    ``RandomState`` gives one draw (advancing it, as ``transform`` does);
-    ``None`` takes fresh entropy from the operating system.
-    """
-    if random_state is None:
-        return np.random.SeedSequence().entropy
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
 def _simulate_block(block, simulator, entropy, block_info=None):
     """One block of trajectories: ``simulator.transform`` on whole rows.
 
-    With noise, the block's seed is ``SeedSequence(entropy,
-    spawn_key=(i,))`` for block ``i`` (``SeedSequence(entropy).spawn(n)[i]``).
+    With noise, block ``i`` runs with ``random_state = child_seed(entropy,
+    i)`` (:mod:`pendsk._random`), a word of ``SeedSequence(entropy,
+    spawn_key=(i,))``.
     """
     (i, _), ((start, stop), _) = (block_info[None]["chunk-location"],
                                   block_info[None]["array-location"])
@@ -64,8 +52,7 @@ def _simulate_block(block, simulator, entropy, block_info=None):
     # warn that it has none
     vars(sim).pop("feature_names_in_", None)
     if entropy is not None:
-        seed = np.random.SeedSequence(entropy, spawn_key=(i,)).generate_state(1)[0]
-        sim.random_state = int(seed)
+        sim.random_state = child_seed(entropy, i)
     try:
         return sim.transform(block)
     except ValueError as exc:
@@ -122,9 +109,10 @@ def simulate_blocks(simulator, params, rows_per_block=None):
     Without observation noise the result equals
     ``simulator.transform(params.compute())`` exactly.  With noise, calling
     ``transform`` on every block would repeat the same draws in every block
-    when ``random_state`` is an int; instead block ``i`` draws its noise from
-    ``numpy.random.SeedSequence(entropy, spawn_key=(i,))``, that is
-    ``SeedSequence(entropy).spawn(n_blocks)[i]``, where ``entropy`` is the
+    when ``random_state`` is an int; instead block ``i`` is simulated with
+    the int seed drawn from ``numpy.random.SeedSequence(entropy,
+    spawn_key=(i,))``, that is ``SeedSequence(entropy).spawn(n_blocks)[i]``
+    (its first word, ``generate_state(1)[0]``), where ``entropy`` is the
     simulator's int ``random_state`` (one draw from it if it is a
     ``RandomState``, fresh entropy if it is ``None``), fixed when the graph
     is built.  So the blocks' noise is independent, the same int seed and
@@ -185,7 +173,9 @@ def simulate_blocks(simulator, params, rows_per_block=None):
         params = params.rechunk(axes)
 
     noisy = simulator.noise_std != 0 or simulator.noise_growth != 0
-    entropy = _noise_entropy(simulator.random_state) if noisy else None
+    # fixed at graph build: an int is its own entropy, a RandomState gives
+    # one draw (advancing it, as transform does), None fresh entropy
+    entropy = root_entropy(simulator.random_state) if noisy else None
     return params.map_blocks(
         _simulate_block, simulator=simulator, entropy=entropy,
         chunks=(params.chunks[0], (simulator.n_steps,)), dtype=np.float64,

@@ -1,13 +1,15 @@
 """Tests of pendsk.datasets: make_pendulum and make_pendulum_regression."""
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from pendsk import PendulumSimulator
-from pendsk._physics import period
+from pendsk import PendulumSimulator, datasets
 from pendsk.datasets import make_pendulum, make_pendulum_regression
+from pendsk.physics import period
 
 NAMES = ["theta0", "omega0", "length", "mass"]
 ARTICLE_RANGES = [(0.5, 1.5), (0.5, 1.5), (1.0, 2.5), (1.0, 2.5)]
@@ -31,6 +33,33 @@ def _check_uniform_span(factors, ranges):
         # mean and std of U(low, high), ~5 standard errors of tolerance
         assert abs(x.mean() - (low + high) / 2) < 5 * width / np.sqrt(12 * n), NAMES[col]
         assert_allclose(x.std(), width / np.sqrt(12), rtol=0.05, err_msg=NAMES[col])
+
+
+# --------------------------------------------------------------------------
+# the article's constants
+# --------------------------------------------------------------------------
+
+def test_article_constants_hold_the_articles_values():
+    assert datasets.ARTICLE_G == 10.0
+    assert datasets.ARTICLE_NOISE_GROWTH == 0.1
+    assert (datasets.ARTICLE_DT, datasets.ARTICLE_N_STEPS) == (0.01, 500)
+    # in the order of a parameter row
+    assert list(datasets.ARTICLE_RANGES.items()) == list(zip(NAMES, ARTICLE_RANGES))
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        datasets.ARTICLE_RANGES["mass"] = (0.0, 1.0)
+
+
+@pytest.mark.parametrize("func", [make_pendulum, make_pendulum_regression])
+def test_article_constants_are_the_generators_defaults(func):
+    defaults = {name: p.default for name, p in inspect.signature(func).parameters.items()}
+    assert defaults["g"] == datasets.ARTICLE_G
+    assert defaults["noise_growth"] == datasets.ARTICLE_NOISE_GROWTH
+    assert defaults["dt"] == datasets.ARTICLE_DT
+    assert defaults["n_steps"] == datasets.ARTICLE_N_STEPS
+    for name in NAMES:
+        assert defaults[f"{name}_range"] == datasets.ARTICLE_RANGES[name], name
+    assert set(datasets.__all__) >= {"ARTICLE_DT", "ARTICLE_G", "ARTICLE_NOISE_GROWTH",
+                                     "ARTICLE_N_STEPS", "ARTICLE_RANGES"}
 
 
 # --------------------------------------------------------------------------

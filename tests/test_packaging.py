@@ -1,7 +1,12 @@
 """The package's face: README, CI script and public names agree with the code."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import pendsk
 
@@ -51,3 +56,67 @@ def test_public_names():
     assert "version = attr: pendsk.__version__" in setup
     assert "pendsk = pendsk.cli:main" in setup
     assert "torch==" not in setup  # users bring their own torch build
+
+
+def _python(code):
+    """Run ``python -c code`` in a fresh interpreter; return its stdout."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_simulator_does_not_import_torch():
+    # verbatim, the bar of the issue that made torch a lazy import
+    code = ("import pendsk, sys; pendsk.PendulumSimulator().fit_transform([[1,0,1,1]]); "
+            "print('torch' in sys.modules)")
+    assert _python(code) == "False\n"
+
+
+def test_torch_free_modules_and_cli_do_not_import_torch(tmp_path):
+    # each step prints whether torch has been imported after it
+    out = tmp_path / "p.npz"
+    code = f"""
+import sys
+steps = [
+    "import pendsk",
+    "import pendsk.datasets, pendsk.physics, pendsk.metrics, pendsk.plotting, pendsk.parallel",
+    "pendsk.datasets.make_pendulum(3, n_steps=5, random_state=0)",
+    "pendsk.physics.period([1.0], 0.0, 1.0)",
+    "dir(pendsk)",
+    "from pendsk.cli import main",
+    "main(['simulate', '--n', '2', '--n-steps', '5', '--out', {str(out)!r}])",
+    "main(['simulate', '--help'])",
+]
+for step in steps:
+    try:
+        exec(step)
+    except SystemExit:
+        pass
+    print(step.split('(')[0], 'torch' in sys.modules, file=sys.stderr)
+    assert 'torch' not in sys.modules, step
+"""
+    _python(code)
+
+
+@pytest.mark.parametrize("name, module", [
+    ("BetaVAE", "pendsk._vae"), ("TrajectoryGAN", "pendsk._gan"),
+    ("TrajectoryRegressor", "pendsk._regression"),
+    ("GaussianRegressor", "pendsk._regression")])
+def test_neural_estimators_resolve_on_first_access(name, module):
+    assert name in pendsk.__all__ and name in dir(pendsk)
+    estimator = getattr(pendsk, name)
+    assert estimator is getattr(sys.modules[module], name)
+    assert estimator.__name__ == name
+    assert name in vars(pendsk)  # cached: __getattr__ runs once
+    namespace = {}
+    exec(f"from pendsk import {name}", namespace)
+    assert namespace[name] is estimator
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="module 'pendsk' has no attribute 'Nope'"):
+        pendsk.Nope  # noqa: B018
+    assert not hasattr(pendsk, "Nope")
+    assert "physics" in pendsk.__all__ and pendsk.physics.__name__ == "pendsk.physics"

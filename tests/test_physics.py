@@ -1,4 +1,5 @@
-"""Physics tests of :mod:`pendsk._physics` against independent references.
+"""Physics tests of :mod:`pendsk._physics` (and of its public face,
+:mod:`pendsk.physics`) against independent references.
 
 The references are scipy's adaptive DOP853 integrator at rtol = atol = 1e-12,
 the complete / incomplete elliptic integrals of scipy.special, the energy
@@ -15,16 +16,12 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.special import ellipk, ellipkinc
 
-from pendsk._physics import (
-    SOLVERS,
-    amplitude as swing_amplitude,
-    elliptic_parameter,
-    euler_cromer,
-    exact,
-    period,
-    rk4,
-    simulate,
-)
+import pendsk._physics
+import pendsk.physics
+from pendsk._physics import SOLVERS, euler_cromer, exact, rk4, simulate
+from pendsk._random import child_rng, root_entropy
+from pendsk.physics import amplitude as swing_amplitude
+from pendsk.physics import elliptic_parameter, period
 
 DEG = np.pi / 180
 
@@ -511,6 +508,32 @@ def test_noise_seeding():
         simulate(*args, **kw, seed=7), exact(*args, **kw))
 
 
+def test_noise_is_float32_normals_of_each_blocks_child_rng():
+    """Block b of 2048 rows adds std * child_rng(seed, b).standard_normal(float32),
+    std = noise_std + noise_growth t in float32, to the noise-free solution."""
+    args = noise_inputs(3000)
+    kw = dict(g=9.81, dt=0.01, n_steps=40)
+    std = (0.01 + 0.1 * 0.01 * np.arange(40)).astype(np.float32)
+    noisy = simulate(*args, **kw, noise_std=0.01, noise_growth=0.1, seed=7)
+    expected = exact(*args, **kw)
+    for block, rows in enumerate([slice(0, 2048), slice(2048, 3000)]):
+        z = child_rng(7, block).standard_normal((rows.stop - rows.start, 40),
+                                                dtype=np.float32)
+        expected[rows] += z * std
+    np.testing.assert_array_equal(noisy, expected)
+
+
+def test_noise_seed_random_state_gives_one_draw():
+    """A RandomState seed is turned into one int by root_entropy (advancing it);
+    None draws fresh entropy at every call."""
+    args = noise_inputs(50)
+    kw = dict(g=9.81, dt=0.01, n_steps=30, noise_std=0.05)
+    from_state = simulate(*args, **kw, seed=np.random.RandomState(4))
+    as_int = simulate(*args, **kw, seed=root_entropy(np.random.RandomState(4)))
+    np.testing.assert_array_equal(from_state, as_int)
+    assert np.all(simulate(*args, **kw, seed=None) != simulate(*args, **kw, seed=None))
+
+
 def test_noise_independent_of_threads(monkeypatch):
     """The noise depends on the seed only, not on the number of threads."""
     import pendsk._physics as phys
@@ -587,7 +610,33 @@ def test_bad_inputs():
 
 
 # --------------------------------------------------------------------------
-# 9. registry
+# 9. the public module pendsk.physics
+# --------------------------------------------------------------------------
+
+
+def test_public_physics_module():
+    """pendsk.physics exposes the closed forms of pendsk._physics, and only them."""
+    assert pendsk.physics.__all__ == ["amplitude", "elliptic_parameter", "period"]
+    for name in pendsk.physics.__all__:
+        assert getattr(pendsk.physics, name) is getattr(pendsk._physics, name)
+
+
+@pytest.mark.parametrize("g", [9.81, 10.0, 1.62])
+def test_public_closed_forms_small_swing_and_release_from_rest(g):
+    """Small swing: T = 2π sqrt(L/g) (relative correction θ²/16 < 1e-10);
+    released from rest: amplitude = |θ0| and m = sin²(θ0/2)."""
+    length = np.array([0.1, 1.0, 2.5, 30.0])
+    np.testing.assert_allclose(period(1e-5, 0.0, length, g),
+                               2 * np.pi * np.sqrt(length / g), rtol=1e-10)
+    theta0 = np.array([-3.0, -1.0, 1e-3, 0.5, 1.5, 3.0])
+    np.testing.assert_allclose(swing_amplitude(theta0, 0.0, 1.3, g), np.abs(theta0),
+                               rtol=1e-12)
+    np.testing.assert_allclose(elliptic_parameter(theta0, 0.0, 1.3, g),
+                               np.sin(theta0 / 2) ** 2, rtol=1e-14)
+
+
+# --------------------------------------------------------------------------
+# 10. registry
 # --------------------------------------------------------------------------
 
 

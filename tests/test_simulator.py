@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from pendsk import PendulumSimulator
+from pendsk._physics import simulate
 
 PARAMS = np.array([
     [0.5, 0.0, 1.0, 1.0],
@@ -188,6 +189,18 @@ def test_noise_std_grows_and_is_reproducible():
     # a RandomState instance advances: two calls differ
     sim.set_params(random_state=np.random.RandomState(0))
     assert not np.allclose(sim.transform(rows[:5]), sim.transform(rows[:5]))
+
+
+def test_noise_seed_is_the_int_random_state_or_one_draw_of_a_random_state():
+    """One seeding scheme: an int random_state is the noise's root entropy as it
+    is (the physics layer's ``seed``); a RandomState gives one 31-bit draw."""
+    sim = PendulumSimulator(n_steps=30, noise_std=0.01, noise_growth=0.2,
+                            random_state=12).fit(PARAMS)
+    kw = dict(g=sim.g, dt=sim.dt, n_steps=30, noise_std=0.01, noise_growth=0.2)
+    assert_array_equal(sim.transform(PARAMS), simulate(*PARAMS.T, **kw, seed=12))
+    draw = np.random.RandomState(5).randint(np.iinfo(np.int32).max)
+    sim.set_params(random_state=np.random.RandomState(5))
+    assert_array_equal(sim.transform(PARAMS), simulate(*PARAMS.T, **kw, seed=draw))
 
 
 def test_sample_draws_in_box():
