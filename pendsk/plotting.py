@@ -30,9 +30,10 @@ Examples
 from numbers import Real
 
 import numpy as np
-from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_values
 
 __all__ = ["plot_history", "plot_latent_traversal", "plot_prediction_interval",
            "plot_trajectories"]
@@ -68,32 +69,11 @@ def _axes(ax):
     return ax
 
 
-def _check_values(array, name, *, ndim, length=None, length_of=None):
-    """Validate a finite, non-empty numeric array of ``ndim`` dimensions.
-
-    ``length`` is the required size of the last axis (``length_of`` names
-    what it must match).  Returns float64, possibly the caller's own array;
-    nothing here writes to it.
-    """
-    array = check_array(array, dtype=np.float64, ensure_2d=False, allow_nd=True,
-                        ensure_min_samples=0, ensure_min_features=0, input_name=name)
-    if array.ndim not in np.atleast_1d(ndim):
-        expected = " or ".join(f"{n}-D" for n in np.atleast_1d(ndim))
-        raise ValueError(f"{name} must be a {expected} array; got an array of shape "
-                         f"{array.shape}.")
-    if array.size == 0:
-        raise ValueError(f"{name} must not be empty; got an array of shape {array.shape}.")
-    if length is not None and array.shape[-1] != length:
-        raise ValueError(f"{name} must have {length} values, as many as {length_of}; "
-                         f"got {array.shape[-1]}.")
-    return array
-
-
 def _times(t, dt, n_steps, n_steps_of):
     """``t`` validated against ``n_steps``, or ``arange(n_steps) * dt``."""
     if t is None:
         return np.arange(n_steps) * dt
-    return _check_values(t, "t", ndim=1, length=n_steps, length_of=n_steps_of)
+    return check_values(t, "t", ndim=1, length=n_steps, length_of=n_steps_of)
 
 
 @validate_params(
@@ -154,7 +134,7 @@ def plot_trajectories(X, *, dt=0.01, t=None, ax=None, labels=None, **line_kwargs
     ['L = 1 m', 'L = 2 m']
     >>> plt.close(ax.figure)
     """
-    X = _check_values(X, "X", ndim=(1, 2))
+    X = check_values(X, "X", ndim=(1, 2))
     X = X.reshape(-1, X.shape[-1])
     n_samples, n_steps = X.shape
     t = _times(t, dt, n_steps, "columns in X")
@@ -246,17 +226,17 @@ def plot_prediction_interval(t, mean, std, *, n_std=3.0, truth=None, observed=No
     ['mean', 'mean ± 3σ', 'truth', 'observed']
     >>> plt.close(ax.figure)
     """
-    t = _check_values(t, "t", ndim=1)
+    t = check_values(t, "t", ndim=1)
     n_steps = len(t)
-    mean = _check_values(mean, "mean", ndim=1, length=n_steps, length_of="t")
-    std = _check_values(std, "std", ndim=1, length=n_steps, length_of="t")
+    mean = check_values(mean, "mean", ndim=1, length=n_steps, length_of="t")
+    std = check_values(std, "std", ndim=1, length=n_steps, length_of="t")
     if (std < 0).any():
         raise ValueError(f"std must be non-negative; got a minimum of {std.min()}.")
     if truth is not None:
-        truth = _check_values(truth, "truth", ndim=1, length=n_steps, length_of="t")
+        truth = check_values(truth, "truth", ndim=1, length=n_steps, length_of="t")
     if observed is not None:
-        observed = _check_values(observed, "observed", ndim=1, length=n_steps,
-                                 length_of="t")
+        observed = check_values(observed, "observed", ndim=1, length=n_steps,
+                                length_of="t")
     label = "mean" if label is None else label
     ax = _axes(ax)
     (line,) = ax.plot(t, mean, color=color, label=label)
@@ -337,13 +317,13 @@ def plot_latent_traversal(traversals, values=None, *, dt=0.01, ax=None, cmap="co
     'latent value'
     >>> plt.close(ax.figure)
     """
-    traversals = _check_values(traversals, "traversals", ndim=2)
+    traversals = check_values(traversals, "traversals", ndim=2)
     n_values, n_steps = traversals.shape
     if values is None:
         values = np.linspace(-2, 2, n_values)
     else:
-        values = _check_values(values, "values", ndim=1, length=n_values,
-                               length_of="rows in traversals")
+        values = check_values(values, "values", ndim=1, length=n_values,
+                              length_of="rows in traversals")
     matplotlib = _matplotlib()
     colormap = matplotlib.colormaps.get_cmap(cmap)
     low, high = values.min(), values.max()

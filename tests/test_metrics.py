@@ -1,13 +1,16 @@
-"""Tests of pendsk.metrics: MMD², the mutual information gap, active units."""
+"""Tests of pendsk.metrics: MMD², the mutual information gap, DCI, active units."""
 
 import math
 import statistics
 
 import numpy as np
 import pytest
+from scipy.stats import entropy
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.linear_model import LinearRegression
 
-from pendsk.metrics import (active_dimensions, maximum_mean_discrepancy,
-                            mutual_information_gap)
+from pendsk.metrics import (active_dimensions, dci, disentanglement_completeness,
+                            maximum_mean_discrepancy, mutual_information_gap)
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -176,6 +179,179 @@ def test_mig_does_not_modify_inputs():
     np.testing.assert_array_equal(latents, l_copy)
 
 
+def test_mig_of_a_code_correlating_099_is_capped_well_below_one():
+    # the setup of the docstring's Notes: z1 = v + N(0, (0.1425 sd(v))^2), v uniform
+    # (correlation 0.99), z2 pure noise; 10 equal-width bins, 1000 rows
+    gaps = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        factor = rng.uniform(size=1000)
+        code = factor + 0.1425 * factor.std() * rng.standard_normal(1000)
+        assert np.corrcoef(code, factor)[0, 1] == pytest.approx(0.99, abs=0.002)
+        latents = np.column_stack([code, rng.standard_normal(1000)])
+        gaps.append(mutual_information_gap(latents, factor[:, None], n_bins=10))
+    assert 0.58 < np.mean(gaps) < 0.68  # Notes: 0.63 over 50 seeds
+    # 20 bins on 200 rows: the plug-in bias, about 19² / 400 nats, lowers it further
+    rng = np.random.default_rng(0)
+    factor = rng.uniform(size=200)
+    code = factor + 0.1425 * factor.std() * rng.standard_normal(200)
+    latents = np.column_stack([code, rng.standard_normal(200)])
+    assert mutual_information_gap(latents, factor[:, None], n_bins=20) < 0.5
+
+
+# --- disentanglement_completeness ---------------------------------------------
+
+def reference_dc(importance_matrix):
+    """The formulas of disentanglement_lib's dci.py, epsilon included."""
+    R = np.asarray(importance_matrix, dtype=float)
+    per_code = 1.0 - entropy(R.T + 1e-11, base=R.shape[1])
+    per_factor = 1.0 - entropy(R + 1e-11, base=R.shape[0])
+    return (np.sum(per_code * R.sum(axis=1) / R.sum()),
+            np.sum(per_factor * R.sum(axis=0) / R.sum()))
+
+
+@pytest.mark.parametrize("matrix", [np.eye(2), np.eye(5), 7.0 * np.eye(3),
+                                    [[0.0, 2.0], [3.0, 0.0], [0.0, 0.0]]])
+def test_dc_one_latent_per_factor_is_one(matrix):
+    assert disentanglement_completeness(matrix) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (4, 2), (2, 5)])
+def test_dc_uniform_matrix_is_zero(shape):
+    d, c = disentanglement_completeness(np.full(shape, 0.3))
+    assert d == pytest.approx(0.0, abs=1e-12)
+    assert c == pytest.approx(0.0, abs=1e-12)
+    assert d >= 0.0 and c >= 0.0
+
+
+def test_dc_by_hand():
+    # latent 0: shares (1/2, 1/2), D_0 = 0; latent 1: (0, 1), D_1 = 1; weights 2/4, 2/4.
+    # factor 0: shares (1, 0), C_0 = 1; factor 1: (1/3, 2/3), C_1 = 1 - H_2; weights 1/4, 3/4.
+    h2 = -(math.log(1 / 3) / 3 + 2 * math.log(2 / 3) / 3) / math.log(2)
+    d, c = disentanglement_completeness([[1.0, 1.0], [0.0, 2.0]])
+    assert d == pytest.approx(0.5, rel=1e-14)
+    assert c == pytest.approx(0.25 + 0.75 * (1.0 - h2), rel=1e-14)
+    assert isinstance(d, float) and isinstance(c, float)
+
+
+def test_dc_zero_lines_weigh_nothing():
+    # factor 1 matters to no latent: C_1 = 0 with weight 0; factor 0 is shared equally
+    assert disentanglement_completeness([[1.0, 0.0], [1.0, 0.0]]) == pytest.approx((1.0, 0.0))
+    assert disentanglement_completeness(np.zeros((3, 2))) == (0.0, 0.0)
+
+
+def test_dc_matches_reference_and_ignores_scale():
+    rng = np.random.default_rng(6)
+    matrix = rng.uniform(size=(5, 3)) ** 3
+    expected = reference_dc(matrix)
+    np.testing.assert_allclose(disentanglement_completeness(matrix), expected, rtol=1e-8)
+    for scale in (1e-300, 1e300):
+        np.testing.assert_allclose(disentanglement_completeness(scale * matrix), expected,
+                                   rtol=1e-8)
+    # swapping latents for factors swaps the two scores
+    np.testing.assert_allclose(disentanglement_completeness(matrix.T), expected[::-1],
+                               rtol=1e-8)
+
+
+# --- dci ----------------------------------------------------------------------
+
+def uniform_factors(n=1000, seed=7):
+    return np.random.default_rng(seed).uniform(size=(n, 3))
+
+
+def test_dci_permuted_and_scaled_copy_is_near_perfect():
+    factors = uniform_factors()
+    latents = factors[:, [2, 0, 1]] * [4.0, -0.3, 25.0] + 1.0
+    result = dci(latents, factors, random_state=0)
+    assert set(result) == {"disentanglement", "completeness", "informativeness",
+                           "informativeness_per_factor", "importance_matrix"}
+    assert result.importance_matrix.shape == (3, 3)
+    np.testing.assert_array_equal(result.importance_matrix.argmax(axis=0), [1, 2, 0])
+    assert result.disentanglement > 0.99
+    assert result.completeness > 0.99
+    assert result.informativeness > 0.99
+    assert result.informativeness_per_factor.shape == (3,)
+    assert np.all(result.informativeness_per_factor > 0.99)
+    assert result.informativeness == pytest.approx(result.informativeness_per_factor.mean())
+    # the default regressor's normalised importances: every column sums to 1
+    np.testing.assert_allclose(result.importance_matrix.sum(axis=0), 1.0)
+
+
+def test_dci_noise_latents_are_uninformative_and_spread():
+    factors = uniform_factors()
+    latents = np.random.default_rng(8).normal(size=(1000, 4))
+    result = dci(latents, factors, random_state=0)
+    assert result.informativeness < 0.05
+    assert np.all(result.informativeness_per_factor < 0.05)
+    assert result.disentanglement < 0.1
+    assert result.completeness < 0.1
+
+
+def test_dci_mixed_latents_are_informative_but_entangled():
+    factors = uniform_factors()
+    latents = factors @ np.array([[1.0, 1.0, 1.0], [1.0, -1.0, 0.0], [1.0, 1.0, -2.0]])
+    result = dci(latents, factors, random_state=0)
+    assert result.informativeness > 0.9
+    assert result.disentanglement < 0.5
+    assert result.completeness < 0.5
+
+
+def test_dci_permutation_importance_without_feature_importances():
+    factors = uniform_factors()
+    latents = factors[:, [1, 2, 0]] * [2.0, 3.0, -1.0]
+    result = dci(latents, factors, regressor=LinearRegression(), random_state=0)
+    assert result.informativeness == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_array_equal(result.importance_matrix.argmax(axis=0), [2, 0, 1])
+    # shuffling an exactly linear copy costs an R² of about 2 (1 - (-1)); others nothing
+    assert result.importance_matrix.max(axis=0) == pytest.approx(2.0, abs=0.2)
+    assert result.disentanglement == pytest.approx(1.0, abs=1e-9)
+    assert result.completeness == pytest.approx(1.0, abs=1e-9)
+
+
+def test_dci_regressor_is_cloned_and_random_state_reproducible():
+    factors = uniform_factors(n=300)
+    latents = factors + 0.1 * np.random.default_rng(9).normal(size=(300, 3))
+    regressor = GradientBoostingRegressor(n_estimators=20, random_state=0)
+    first = dci(latents, factors, regressor=regressor, random_state=1)
+    assert not hasattr(regressor, "feature_importances_")  # never fitted itself
+    again = dci(latents, factors, regressor=regressor, random_state=1)
+    np.testing.assert_array_equal(first.importance_matrix, again.importance_matrix)
+    assert first.informativeness == again.informativeness
+    other = dci(latents, factors, regressor=regressor, random_state=2)  # another split
+    assert other.informativeness != first.informativeness
+    assert dci(latents, factors, random_state=3).importance_matrix.tolist() == dci(
+        latents, factors, random_state=3).importance_matrix.tolist()
+
+
+def test_dci_test_size_counts_rows():
+    factors = uniform_factors(n=40)
+    latents = factors[:, ::-1]
+    n_test = []
+
+    class Recorder(LinearRegression):
+        def predict(self, X):
+            n_test.append(len(X))
+            return super().predict(X)
+
+    dci(latents, factors, regressor=Recorder(), test_size=7, random_state=0)
+    assert set(n_test) == {7}
+    n_test.clear()
+    dci(latents, factors, regressor=Recorder(), test_size=0.5, random_state=0)
+    assert set(n_test) == {20}
+
+
+def test_dci_accepts_lists_and_does_not_modify_inputs():
+    factors = uniform_factors(n=100)
+    latents = factors[:, ::-1].copy()
+    f_copy, l_copy = factors.copy(), latents.copy()
+    result = dci(latents, factors, regressor=LinearRegression(), random_state=0)
+    np.testing.assert_array_equal(factors, f_copy)
+    np.testing.assert_array_equal(latents, l_copy)
+    from_lists = dci(latents.tolist(), factors.tolist(), regressor=LinearRegression(),
+                     random_state=0)
+    np.testing.assert_array_equal(from_lists.importance_matrix, result.importance_matrix)
+
+
 # --- active_dimensions --------------------------------------------------------
 
 def test_active_dimensions():
@@ -261,3 +437,55 @@ def test_active_dimensions_bad_latents(latents, match):
 def test_active_dimensions_bad_threshold(threshold):
     with pytest.raises(ValueError, match="'threshold' parameter"):
         active_dimensions(GOOD, threshold=threshold)
+
+
+@pytest.mark.parametrize("matrix, match", [
+    ([[1.0, -0.1], [0.0, 1.0]], "importance_matrix must be non-negative"),
+    ([[1.0, np.nan], [0.0, 1.0]], "Input importance_matrix contains NaN"),
+    ([1.0, 0.0], r"importance_matrix must be a 2-D array of shape \(n_latents, n_factors\)"),
+    ([[1.0, 0.0]], "importance_matrix must have at least 2 rows; got 1"),
+    ([[1.0], [0.0]], "importance_matrix must have at least 2 columns; got 1"),
+    (np.zeros((0, 2)), "importance_matrix must not be empty"),
+    ([["a", "b"], ["c", "d"]], "Invalid importance_matrix: .*strings"),
+    ("abc", "'importance_matrix' parameter"),
+])
+def test_dc_bad_matrix(matrix, match):
+    with pytest.raises(ValueError, match=match):
+        disentanglement_completeness(matrix)
+
+
+FACTORS = np.arange(24, dtype=float).reshape(8, 3) % 5
+
+
+@pytest.mark.parametrize("latents, factors, match", [
+    ([[0.0, np.nan]] * 8, FACTORS, "Input latents contains NaN"),
+    (FACTORS, [[np.inf, 1.0]] * 8, "Input factors contains infinity"),
+    (FACTORS[:, 0], FACTORS, r"latents must be a 2-D array of shape \(n_samples, n_latents\)"),
+    (FACTORS, FACTORS[:, 0], r"factors must be a 2-D array of shape \(n_samples, n_factors\)"),
+    (FACTORS[:, :1], FACTORS, "latents must have at least 2 columns"),
+    (FACTORS, FACTORS[:, :1], "factors must have at least 2 columns"),
+    (FACTORS, FACTORS[:7], "latents and factors must have the same number of rows"),
+    (FACTORS, np.column_stack([FACTORS, np.ones(8)]), "factors column 3 is constant"),
+    (FACTORS[:1], FACTORS[:1], "latents must have at least 2 rows; got 1"),
+    # 8 rows, a quarter held out: 6 and 2 rows; 5 rows: 3 and 2; 4 rows: 3 and 1
+    (FACTORS[:4], FACTORS[:4], "splits 4 rows into 3 training and 1 test rows"),
+])
+def test_dci_bad_arrays(latents, factors, match):
+    with pytest.raises(ValueError, match=match):
+        dci(latents, factors)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(test_size=0.0), "'test_size' parameter"),
+    (dict(test_size=1.0), "'test_size' parameter"),
+    (dict(test_size=True), "'test_size' parameter"),
+    (dict(test_size="0.2"), "'test_size' parameter"),
+    (dict(test_size=8), "test_size=8 should be"),
+    (dict(test_size=7), "splits 8 rows into 1 training and 7 test rows"),
+    (dict(regressor="gbr"), "'regressor' parameter"),
+    (dict(regressor=LinearRegression), "'regressor' parameter"),
+    (dict(random_state="seed"), "'random_state' parameter"),
+])
+def test_dci_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        dci(FACTORS, FACTORS, **kwargs)
