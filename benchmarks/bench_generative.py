@@ -13,7 +13,7 @@ RMSE in rad (``inverse_transform(transform(X))``), held-out ELBO in nats
 information gap (MIG) of the codes of all 600 rows against the generating
 factors (θ0, ω0, L, m) and against the identifiable ones (amplitude
 θ_max = arccos(cos θ0 − ω0²·L/(2g)) and period 4·K(k²)·sqrt(L/g),
-``pendsk._physics.amplitude`` and ``period``), active latent dimensions
+``pendsk.physics.amplitude`` and ``period``), active latent dimensions
 (``pendsk.metrics.active_dimensions``) and fit seconds.
 
 (2) Samples: ``TrajectoryGAN()`` (non-saturating loss with R1),
@@ -30,7 +30,7 @@ other seeds, same settings) against the same held-out rows.
 
 (3) Fit time of ``BetaVAE(beta=1)`` and of ``TrajectoryGAN()`` beside
 hand-written torch loops that train the same networks
-(``pendsk._modules.VAE`` / ``WassersteinGAN`` with the estimator's
+(``pendsk._modules.VAE`` / ``GAN`` with the estimator's
 default sizes, read from ``get_params()``) the same way: StandardScaler,
 float32 tensors, Adam (the GAN: betas (0.5, 0.9) for the generator and the
 critic, ``NonSaturatingLoss`` and γ/2 · ``pendsk._modules.r1_penalty``, one
@@ -84,15 +84,15 @@ from torch.optim.lr_scheduler import LambdaLR
 from _report import machine_info, progress, table
 
 from pendsk import BetaVAE, PendulumSimulator, TrajectoryGAN
-from pendsk._modules import (VAE, ELBOLoss, NonSaturatingLoss, WassersteinGAN, WassersteinLoss,
+from pendsk._modules import (VAE, ELBOLoss, NonSaturatingLoss, GAN, WassersteinLoss,
                              gradient_penalty, r1_penalty)
-from pendsk._physics import amplitude, period
-from pendsk.datasets import make_pendulum
+from pendsk.datasets import ARTICLE_G, make_pendulum
 from pendsk.metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap
+from pendsk.physics import amplitude, period
 
 N_TRAIN, N_TEST = 400, 200
 NOISE_STD = 0.01
-G = 10.0
+G = ARTICLE_G
 BETAS = (1.0, 4.0, 10.0)
 N_DRAWS = 30  # R: independent sample draws per MMD² estimate
 N_SAMPLE = 200  # rows per draw
@@ -195,7 +195,7 @@ def hand_gan(X, params):
     Xs = StandardScaler().fit_transform(X)
     torch.manual_seed(fit_seed(params["random_state"]))
     x = torch.as_tensor(Xs, dtype=torch.float32)
-    gan = WassersteinGAN(x.shape[1], params["latent_dim"],
+    gan = GAN(x.shape[1], params["latent_dim"],
                          tuple(params["hidden_layer_sizes"]), params["activation"])
     r1 = params["loss"] == "ns-r1"
     loss_fn = NonSaturatingLoss() if r1 else WassersteinLoss()

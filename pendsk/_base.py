@@ -14,27 +14,30 @@ import inspect
 import math
 import string
 from contextlib import contextmanager
-from functools import partial
 from numbers import Integral, Real
+from typing import NamedTuple, Optional
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
+from joblib import cpu_count
+from joblib.parallel import get_active_backend
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from tqdm import tqdm
 from skorch.helper import predefined_split
-from torch.optim.lr_scheduler import LambdaLR
+from torch.optim.lr_scheduler import ConstantLR, CosineAnnealingLR
 from torch.utils.data import TensorDataset
 
 from ._modules import ACTIVATIONS
-from ._validation import naming
+from ._random import child_seed, root_entropy
+from ._validation import Count, naming
 
-__all__ = ["NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
+__all__ = ["EpochProgressBar", "NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
            "UnsupervisedNeuralEstimator"]
 
 #: numpydoc of the shared hyperparameters; defaults from the signature.
@@ -44,8 +47,12 @@ _PARAMETERS = string.Template("""
     lr_schedule : {"cosine", "constant"}, default="cosine"
         ``"cosine"``: the learning rate decays from ``lr`` to 0 along half a
         cosine over the ``max_epochs`` epochs of each :meth:`fit` call.
-    max_epochs : int, default=$max_epochs
-        Passes over the training data per :meth:`fit` call.
+    max_epochs : int or "auto", default=$max_epochs
+        Passes over the training data per :meth:`fit` call.  ``"auto"``
+        (generative models only) trains for a budget of optimizer steps that
+        grows sublinearly with the training rows ``n``,
+        ``steps = S * (n / 400) ** 0.4`` (10 times the rows: 2.5 times the
+        steps), in as many epochs as that takes; ``S`` is given in Notes.
     batch_size : int, default=$batch_size
         Rows per gradient step.
     weight_decay : float, default=0.0
@@ -66,12 +73,25 @@ default=None
         Extra skorch callbacks, cloned at each training call.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train and predict; ``"auto"`` picks CUDA when available.
+        A warm start or :meth:`partial_fit` keeps the device it was fitted
+        on: changing ``device`` there is an error.
+    n_jobs : int, default=None
+        torch's intra-op threads during this estimator's own calls (fit,
+        partial_fit and every method that runs the network); the caller's
+        setting is restored afterwards.  ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all cores.
+        One thread is the default because these networks are small: a
+        second thread gains little on a quiet machine, and on a busy one
+        threads that wait for each other can make a fit many times slower
+        (``benchmarks/bench_threads.py``).
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the batch order and the training noise (torch's
         global generator is left as the caller had it).  With an int, two
         fits give identical results.
     verbose : int, default=0
-        0 silent; 1 a progress bar and a table of per-epoch losses.""")
+        0 silent; 1 one progress bar over the epochs, with the last epoch's
+        losses and the time left; 2 also skorch's table of per-epoch
+        losses.""")
 
 _ATTRIBUTES = """
     net_ : skorch.NeuralNet
@@ -102,6 +122,10 @@ def shared_docs(cls):
 
 #: Rows per forward pass when predicting (bounds the float64 activations).
 _PREDICT_ROWS = 1 << 16
+
+#: ``max_epochs="auto"``: the step budget is ``_auto_steps`` at this many
+#: training rows and grows as their ``_AUTO_EXPONENT`` power.
+_AUTO_ROWS, _AUTO_EXPONENT = 400, 0.4
 
 #: Largest magnitude the networks can take: float32 when training.
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -193,12 +217,17 @@ class _Net(NeuralNet):
     """skorch's NeuralNet without a per-batch mode switch, and without an
     epoch table when silent.
 
+    This class is the one place where pendsk relies on skorch's private API
+    (skorch 1.x): ``_set_training`` (no public hook switches train/eval
+    mode) and ``_optimizers`` (the names of the optimizers a net
+    registered; skorch offers no public list).
+
     skorch calls ``module.train()`` / ``module.eval()`` before every batch,
     which walks every submodule (tens of microseconds per batch for a small
     MLP); switching only when the mode changes keeps the loop as lean as a
     hand-written one.  skorch's ``PrintLog`` formats the epoch table even at
-    ``verbose=0`` (about half a millisecond per epoch), so a silent net
-    leaves it out.
+    ``verbose=0``, so only ``verbose >= 2`` keeps it (``verbose=1`` shows
+    an :class:`EpochProgressBar` instead).
     """
 
     def _set_training(self, training=True):
@@ -207,33 +236,14 @@ class _Net(NeuralNet):
 
     def get_default_callbacks(self):
         return [(name, callback) for name, callback in super().get_default_callbacks()
-                if self.verbose or name != "print_log"]
+                if self.verbose >= 2 or name != "print_log"]
 
-
-class _LRSchedule(LRScheduler):
-    """skorch's :class:`~skorch.callbacks.LRScheduler` for the optimizer
-    ``net.<target>_``, so that a net with several optimizers (a GAN's
-    generator and critic) schedules each of them."""
-
-    def __init__(self, policy, target="optimizer", **kwargs):
-        super().__init__(policy, **kwargs)
-        self.target = target
-
-    @property
-    def kwargs(self):
-        return {k: v for k, v in super().kwargs.items() if k != "target"}
-
-    def _get_scheduler(self, net, policy, **scheduler_kwargs):
-        return policy(getattr(net, self.target + "_"), **scheduler_kwargs)
-
-
-def _cosine_factor(epoch, n_epochs):
-    """Learning-rate factor decaying from 1 to 0 along half a cosine."""
-    return 0.5 * (1.0 + math.cos(math.pi * min(epoch, n_epochs) / n_epochs))
-
-
-def _constant_factor(epoch):
-    return 1.0
+    def restart_learning_rate(self, lr):
+        """Give every optimizer's groups the learning rate ``lr`` as the
+        start of a new schedule (torch's schedulers keep ``initial_lr``)."""
+        for name in self._optimizers:
+            for group in getattr(self, name + "_").param_groups:
+                group["lr"] = group["initial_lr"] = lr
 
 
 def _discard(message):
@@ -249,6 +259,77 @@ def _seeded(seed, device):
         yield
 
 
+def _n_threads(n_jobs):
+    """scikit-learn's reading of ``n_jobs`` as a number of threads here.
+
+    None: the ``n_jobs`` of an enclosing :func:`joblib.parallel_config`, or
+    1; a negative ``n_jobs``: all CPUs but ``-n_jobs - 1``; at most the CPUs
+    joblib sees.  Unlike :func:`joblib.effective_n_jobs`, a backend that
+    runs elsewhere (a Dask cluster's cores) does not count: these are
+    threads of this process.
+    """
+    if n_jobs is None:
+        # joblib has no public getter of the context's n_jobs
+        n_jobs = get_active_backend()[1]
+        if n_jobs is None:
+            return 1
+    n_cpus = cpu_count()
+    return max(1, min(n_jobs if n_jobs > 0 else n_cpus + 1 + n_jobs, n_cpus))
+
+
+@contextmanager
+def _torch_threads(n_jobs):
+    """torch's intra-op threads set from ``n_jobs`` for the block, then the
+    caller's setting again."""
+    n_threads, previous = _n_threads(n_jobs), torch.get_num_threads()
+    if n_threads != previous:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if n_threads != previous:
+            torch.set_num_threads(previous)
+
+
+class EpochProgressBar(Callback):
+    """One tqdm progress bar over the epochs of a training call.
+
+    The bar shows the epochs done, the time left and, after each epoch, the
+    losses of that epoch found in the history (by default the training and
+    validation losses and a GAN's critic and generator losses).
+
+    Parameters
+    ----------
+    desc : str, default=None
+        Text before the bar, e.g. the estimator's name.
+    keys : tuple of str
+        History keys shown beside the bar, when an epoch has them.
+    position : int, default=None
+        Line of the bar (tqdm's ``position``), for several bars at once.
+    """
+
+    def __init__(self, desc=None,
+                 keys=("train_loss", "valid_loss", "critic_loss", "generator_loss"),
+                 position=None):
+        self.desc = desc
+        self.keys = keys
+        self.position = position
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=net.max_epochs, unit="epoch", leave=True, desc=self.desc,
+                         position=self.position, dynamic_ncols=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        self.bar_.set_postfix({key.replace("_loss", ""): f"{row[key]:.4g}"
+                               for key in self.keys if key in row}, refresh=False)
+        self.bar_.update()
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+        del self.bar_  # a fitted estimator keeps its user's callbacks: keep it picklable
+
+
 def _resolve_device(device):
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -258,25 +339,68 @@ def _resolve_device(device):
     return torch.device(device)
 
 
+class FitData(NamedTuple):
+    """What the first step of :meth:`NeuralEstimator._fit` hands the others."""
+
+    #: Standardised inputs, float64, ``(n_samples, n_features)``.
+    X: np.ndarray
+    #: Standardised 2-D targets, or None for a model fitted on X alone.
+    y: Optional[np.ndarray] = None
+    #: The fitted scaler of the targets, or None.
+    y_scaler: Optional[StandardScaler] = None
+
+
+def _clone_callback(item):
+    """A fresh copy of a user's callback, or of a ``(name, callback)`` pair."""
+    if isinstance(item, tuple):
+        name, callback = item
+        return name, clone(callback, safe=False)
+    return clone(item, safe=False)
+
+
+def _datasets(data, device, *, validate, fraction, seed):
+    """``(train_set, valid_set)`` of float32 tensors on ``device``;
+    ``valid_set`` holds ``fraction`` of the rows when ``validate``, else None."""
+    tensors = [torch.as_tensor(a, dtype=torch.float32, device=device)
+               for a in (data.X, data.y) if a is not None]
+    if not validate:
+        return TensorDataset(*tensors), None
+    train_rows, valid_rows = train_test_split(np.arange(len(data.X)), test_size=fraction,
+                                              random_state=seed)
+    return (TensorDataset(*(t[train_rows] for t in tensors)),
+            TensorDataset(*(t[valid_rows] for t in tensors)))
+
+
 class NeuralEstimator(BaseEstimator):
     """Base of pendsk's neural estimators (not public; subclass it).
 
-    Subclasses define ``__init__`` with their own hyperparameters plus the
-    shared ones below, and implement:
+    :meth:`_fit` is a pipeline of four steps, each taking what it needs as
+    arguments: :meth:`_prepare_data` (validate and standardise) →
+    :meth:`_build_net` (first fit only) → :meth:`_configure_net` (this
+    training call's epochs, callbacks, validation split and learning rate)
+    → :meth:`_train`.
 
-    - ``_validate_fit_data(X, y, reset)`` → float64 ``(X, y)`` (``y`` may
-      be ``None``); ``_fit_targets(y, reset)`` → the 2-D training targets
-      or ``None`` (fit the target scaler there when ``reset``);
-    - ``_module_spec(n_features, n_outputs)`` → ``(module class, kwargs)``;
+    Hooks a subclass implements or may override:
+
+    - ``_validate_fit_data(X, y, reset)`` → float64 ``(X, y)``, ``y`` may be
+      None (required);
+    - ``_fit_targets(y, reset)`` → ``(targets, y_scaler)``: the standardised
+      2-D training targets and their fitted scaler, or ``(None, None)``
+      (required);
+    - ``_module_spec(data)`` → ``(module class, kwargs)`` for a
+      :class:`FitData` (required);
     - ``_criterion``: the loss module class (a class attribute, or a
       property where a hyperparameter chooses it);
-    - ``_network_params`` (class attribute): the hyperparameters that shape
-      the network, which warm starts and partial_fit must not change.
+    - ``_net_class``: the skorch net class; ``_net_kwargs()``: its extra
+      keyword arguments (optimizer and its settings);
+    - ``_train_settings()``: attributes of the net refreshed at each
+      training call (settings that do not shape the network);
+    - ``_extra_callbacks(n_epochs)``: estimator-specific skorch callbacks;
+    - ``_network_params``: the hyperparameters that shape the network, which
+      warm starts and ``partial_fit`` must not change.
 
-    Shared hyperparameters: ``hidden_layer_sizes``, ``activation``, ``lr``,
-    ``lr_schedule``, ``max_epochs``, ``batch_size``, ``weight_decay``,
-    ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
-    ``warm_start``, ``callbacks``, ``device``, ``random_state``, ``verbose``.
+    Methods after ``fit`` read fitted state (the module's own sizes, the
+    scalers), never a hyperparameter that ``set_params`` may have changed.
     """
 
     _parameter_constraints = {
@@ -284,15 +408,16 @@ class NeuralEstimator(BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Count(1, None, closed="left")],
+        "batch_size": [Count(1, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Count(1, None, closed="left")],
         "warm_start": ["boolean"],
         "callbacks": [list, None],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "n_jobs": [Count(None, -1, closed="right"), Count(1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -306,6 +431,9 @@ class NeuralEstimator(BaseEstimator):
     #: The skorch net class (a subclass may override its training step).
     _net_class = _Net
 
+    #: Optimizer steps of ``max_epochs="auto"`` at 400 training rows.
+    _auto_steps = None
+
     # -- hooks ---------------------------------------------------------------
 
     def _validate_fit_data(self, X, y, reset):
@@ -314,24 +442,131 @@ class NeuralEstimator(BaseEstimator):
     def _fit_targets(self, y, reset):
         raise NotImplementedError
 
-    def _module_spec(self, n_features, n_outputs):
+    def _module_spec(self, data):
         raise NotImplementedError
 
     def _net_kwargs(self):
-        """Extra keyword arguments of the skorch net (optimizer, criterion)."""
         return {"optimizer": torch.optim.Adam,
                 "optimizer__weight_decay": self.weight_decay}
 
     def _train_settings(self):
-        """Attributes of the skorch net that each training call refreshes
-        (settings that do not shape the network, e.g. a GAN's n_critic)."""
         return {}
 
     def _extra_callbacks(self, n_epochs):
-        """Estimator-specific skorch callbacks, as ``(name, callback)``."""
         return []
 
-    # -- training ------------------------------------------------------------
+    # -- fit: validate and scale → build the net → configure → train ----------
+
+    def _fit(self, X, y=None, *, incremental=False):
+        """Train on ``(X, y)``: ``max_epochs`` epochs, or one if
+        ``incremental``; a new network unless continuing one."""
+        first = not (hasattr(self, "net_") and (incremental or self.warm_start))
+        if first:
+            self._check_hidden_layer_sizes()
+            device, entropy = _resolve_device(self.device), root_entropy(self.random_state)
+        else:
+            self._check_same_network()
+            device, entropy = self.device_, self._entropy
+        data = self._prepare_data(X, y, reset=first)
+        n_done = 0 if first else len(self.net_.history)
+        seed = child_seed(entropy, n_done)
+        validate = self.early_stopping and not incremental
+        with _seeded(seed, device), _torch_threads(self.n_jobs):
+            train_set, valid_set = _datasets(data, device, validate=validate,
+                                             fraction=self.validation_fraction, seed=seed)
+            if first:
+                self.net_ = self._build_net(data, device)
+                self.device_, self._entropy = device, entropy
+                self._network = {name: getattr(self, name) for name in self._network_params}
+            n_epochs = 1 if incremental else self._n_epochs(len(train_set))
+            ours = self._configure_net(self.net_, n_epochs, valid_set)
+            self._train(self.net_, train_set, ours)
+        self.history_ = self.net_.history
+        return self
+
+    def _prepare_data(self, X, y, *, reset):
+        """Step 1: validate ``(X, y)`` and standardise them (fitting the
+        scalers when ``reset``)."""
+        X, y = self._validate_fit_data(X, y, reset)
+        if reset:
+            self._x_scaler = StandardScaler()
+        Xs = _standardise(self._x_scaler, X, "X", fit=reset, limit=_FLOAT32_MAX)
+        targets, y_scaler = self._fit_targets(y, reset)
+        return FitData(Xs, targets, y_scaler)
+
+    def _build_net(self, data, device):
+        """Step 2: a new, initialised skorch net for ``data`` on ``device``."""
+        module, module_kwargs = self._module_spec(data)
+        net = self._net_class(
+            module, criterion=self._criterion, lr=self.lr, batch_size=self.batch_size,
+            iterator_train=TensorBatches, iterator_train__shuffle=True,
+            iterator_valid=TensorBatches, train_split=None, device=device,
+            verbose=self.verbose, **{f"module__{k}": v for k, v in module_kwargs.items()},
+            **self._net_kwargs())
+        return net.initialize()
+
+    def _configure_net(self, net, n_epochs, valid_set):
+        """Step 3: set up one training call of ``n_epochs`` epochs; returns
+        pendsk's own callbacks (those :meth:`_train` drops afterwards)."""
+        ours = self._callbacks(n_epochs, validate=valid_set is not None)
+        users = [_clone_callback(item) for item in self.callbacks or []]
+        net.set_params(
+            max_epochs=n_epochs, verbose=self.verbose, callbacks=ours + users,
+            train_split=None if valid_set is None else predefined_split(valid_set),
+            **self._train_settings())
+        # a warm start trains at the current lr; each call starts its schedule
+        net.restart_learning_rate(self.lr)
+        # skorch's set_params initialises the callbacks it had before
+        net.initialize_callbacks()
+        return [callback for _, callback in ours]
+
+    def _train(self, net, train_set, ours):
+        """Step 4: skorch's training loop, then keep (and pickle) neither the
+        validation data nor pendsk's callbacks.
+
+        LR schedulers hold the optimizer and early stopping the best
+        weights, on the training device, where skorch's CPU mapping on
+        unpickling does not reach; the user's callbacks stay in
+        ``net_.callbacks_`` for inspection.
+        """
+        try:
+            net.partial_fit(train_set)
+        finally:
+            ids = {id(callback) for callback in ours}
+            net.set_params(train_split=None)
+            net.callbacks = [cb for cb in net.callbacks
+                             if id(cb[1] if isinstance(cb, tuple) else cb) not in ids]
+            net.callbacks_ = [(name, cb) for name, cb in net.callbacks_ if id(cb) not in ids]
+            net.module_.eval()
+
+    def _n_epochs(self, n_rows):
+        """Epochs of one fit on ``n_rows`` training rows: ``max_epochs``, or
+        those of the ``"auto"`` step budget."""
+        if self.max_epochs != "auto":
+            return self.max_epochs
+        steps = self._auto_steps * (n_rows / _AUTO_ROWS) ** _AUTO_EXPONENT
+        return max(1, round(steps / math.ceil(n_rows / self.batch_size)))
+
+    def _lr_policy(self, n_epochs):
+        """``(torch scheduler class, kwargs)`` of one training call's
+        schedule; ``last_epoch=-1``: every call starts its own."""
+        if self.lr_schedule == "cosine" and n_epochs > 1:
+            return CosineAnnealingLR, dict(T_max=n_epochs, eta_min=0.0, last_epoch=-1)
+        return ConstantLR, dict(factor=1.0, total_iters=0, last_epoch=-1)
+
+    def _callbacks(self, n_epochs, validate):
+        """pendsk's skorch callbacks of one training call, as pairs."""
+        policy, kwargs = self._lr_policy(n_epochs)
+        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss()),
+                     ("lr_schedule", LRScheduler(policy, **kwargs))]
+        callbacks += self._extra_callbacks(n_epochs)
+        if validate:
+            callbacks.append(("early_stopping", EarlyStopping(
+                patience=self.n_iter_no_change, threshold=1e-4, threshold_mode="abs",
+                load_best=True, sink=tqdm.write if self.verbose else _discard)))
+        if self.verbose == 1:
+            callbacks.append(("progress_bar", EpochProgressBar(type(self).__name__)))
+        return callbacks
 
     def _check_hidden_layer_sizes(self):
         sizes = np.asarray(self.hidden_layer_sizes, dtype=object).reshape(-1)
@@ -341,120 +576,21 @@ class NeuralEstimator(BaseEstimator):
                              f"got {self.hidden_layer_sizes!r}.")
         return tuple(int(s) for s in sizes)
 
-    def _callbacks(self, n_epochs, validate):
-        """The skorch callbacks of one training call: pendsk's own as
-        ``(name, callback)`` pairs, then clones of the user's."""
-        factor = (partial(_cosine_factor, n_epochs=n_epochs)
-                  if self.lr_schedule == "cosine" and n_epochs > 1 else _constant_factor)
-        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss())]
-        # one schedule per optimizer; last_epoch=-1: every training call
-        # starts its own schedule
-        for name in self.net_._optimizers:
-            prefix = "" if name == "optimizer" else name.replace("optimizer", "")
-            callbacks.append((prefix + "lr_schedule", _LRSchedule(
-                LambdaLR, target=name, lr_lambda=factor, last_epoch=-1,
-                event_name="event_lr" if name == "optimizer" else f"event_{prefix}lr")))
-        callbacks += self._extra_callbacks(n_epochs)
-        if validate:
-            callbacks.append(("early_stopping", EarlyStopping(
-                patience=self.n_iter_no_change, threshold=1e-4, threshold_mode="abs",
-                load_best=True, sink=print if self.verbose else _discard)))
-        if self.verbose:
-            callbacks.append(("progress_bar", ProgressBar()))
-        for callback in self.callbacks or []:
-            if isinstance(callback, tuple):
-                name, callback = callback
-                callbacks.append((name, clone(callback, safe=False)))
-            else:
-                callbacks.append(clone(callback, safe=False))
-        return callbacks
-
     def _check_same_network(self):
-        """Continuing to train needs the network the hyperparameters describe."""
+        """Continuing to train needs the network the hyperparameters
+        describe, on the device it lives on."""
         now = {name: getattr(self, name) for name in self._network_params}
-        changed = [name for name, value in now.items()
-                   if not np.array_equal(np.asarray(value, dtype=object),
+        changed = [f"{name} from {self._network[name]!r} to {now[name]!r}"
+                   for name in self._network_params
+                   if not np.array_equal(np.asarray(now[name], dtype=object),
                                          np.asarray(self._network[name], dtype=object))]
+        if _resolve_device(self.device) != self.device_:
+            changed.append(f"device from {str(self.device_)!r} to {self.device!r}")
         if changed:
             raise ValueError(
                 "Cannot continue training (warm_start or partial_fit) after changing "
-                + ", ".join(f"{name} from {self._network[name]!r} to {now[name]!r}"
-                            for name in changed)
+                + ", ".join(changed)
                 + "; call fit with warm_start=False to build a new network.")
-
-    def _fit(self, X, y=None, *, incremental=False):
-        """Validate, standardise and train; ``incremental``: one more epoch."""
-        first = not hasattr(self, "net_") or not (incremental or self.warm_start)
-        if not first:
-            self._check_same_network()
-        self._check_hidden_layer_sizes()
-        X, y = self._validate_fit_data(X, y, reset=first)
-        if first:
-            self.device_ = _resolve_device(self.device)
-            self._base_seed = int(check_random_state(self.random_state)
-                                  .randint(np.iinfo(np.int32).max))
-            self._x_scaler = StandardScaler()
-        Xs = _standardise(self._x_scaler, X, "X", fit=first, limit=_FLOAT32_MAX)
-        targets = self._fit_targets(y, reset=first)
-        arrays = [Xs] + ([] if targets is None else [targets])
-        done = 0 if first else len(self.net_.history)
-        seed = int(np.random.SeedSequence([self._base_seed, done]).generate_state(1)[0])
-        validate = self.early_stopping and not incremental
-        n_epochs = 1 if incremental else self.max_epochs
-
-        with _seeded(seed, self.device_):
-            tensors = [torch.as_tensor(a, dtype=torch.float32, device=self.device_)
-                       for a in arrays]
-            valid_set = None
-            if validate:
-                train_rows, valid_rows = train_test_split(
-                    np.arange(len(X)), test_size=self.validation_fraction,
-                    random_state=seed)
-                valid_set = TensorDataset(*(t[valid_rows] for t in tensors))
-                tensors = [t[train_rows] for t in tensors]
-            if first:
-                n_outputs = None if targets is None else targets.shape[1]
-                module, module_kwargs = self._module_spec(X.shape[1], n_outputs)
-                self._network = {name: getattr(self, name) for name in self._network_params}
-                self.net_ = self._net_class(
-                    module, criterion=self._criterion, lr=self.lr,
-                    batch_size=self.batch_size, iterator_train=TensorBatches,
-                    iterator_train__shuffle=True, iterator_valid=TensorBatches,
-                    train_split=None, device=self.device_, verbose=self.verbose,
-                    **{f"module__{k}": v for k, v in module_kwargs.items()},
-                    **self._net_kwargs(),
-                )
-                self.net_.initialize()
-            self.net_.set_params(
-                max_epochs=n_epochs, verbose=self.verbose,
-                train_split=None if valid_set is None else predefined_split(valid_set),
-                callbacks=(callbacks := self._callbacks(n_epochs, validate)),
-                **self._train_settings(),
-            )
-            n_user = len(self.callbacks or [])
-            ours = {id(cb) for _, cb in callbacks[:len(callbacks) - n_user]}
-            # a warm start trains at the current lr (the schedules start
-            # from each group's initial_lr)
-            for name in self.net_._optimizers:
-                for group in getattr(self.net_, name + "_").param_groups:
-                    group["lr"] = group["initial_lr"] = self.lr
-            # skorch's set_params initialises the callbacks it had before
-            self.net_.initialize_callbacks()
-            try:
-                self.net_.partial_fit(TensorDataset(*tensors))
-            finally:
-                # keep (and pickle) neither the validation data nor pendsk's
-                # callbacks: LR schedulers hold the optimizer, early stopping
-                # the best weights, on the training device, where skorch's
-                # CPU mapping on unpickling does not reach; the user's
-                # callbacks stay in net_.callbacks_ for inspection
-                self.net_.set_params(train_split=None)
-                self.net_.callbacks = callbacks[len(callbacks) - n_user:]
-                self.net_.callbacks_ = [(name, cb) for name, cb in self.net_.callbacks_
-                                        if id(cb) not in ours]
-                self.net_.module_.eval()
-        self.history_ = self.net_.history
-        return self
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -497,7 +633,7 @@ class NeuralEstimator(BaseEstimator):
             return torch.as_tensor(np.require(a, dtype=np.float64, requirements="W"),
                                    device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
-        with torch.no_grad():
+        with torch.no_grad(), _torch_threads(self.n_jobs):
             outs = [fn(chunk, **extra) for chunk in tensor(X).split(_PREDICT_ROWS)]
         if isinstance(outs[0], tuple):
             outs = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
@@ -528,13 +664,19 @@ class NeuralEstimator(BaseEstimator):
 
 class UnsupervisedNeuralEstimator(NeuralEstimator):
     """Base of the neural estimators fitted on trajectories alone (the
-    generative models): ``fit(X, y=None)`` and ``partial_fit(X, y=None)``."""
+    generative models): ``fit(X, y=None)`` and ``partial_fit(X, y=None)``,
+    and ``max_epochs="auto"``."""
+
+    _parameter_constraints = {
+        **NeuralEstimator._parameter_constraints,
+        "max_epochs": [Count(1, None, closed="left"), StrOptions({"auto"})],
+    }
 
     def _validate_fit_data(self, X, y, reset):
         return self._check_X(X, reset=reset), None
 
     def _fit_targets(self, y, reset):
-        return None
+        return None, None
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

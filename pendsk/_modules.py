@@ -1,15 +1,16 @@
 """Torch networks trained by pendsk's estimators (no scikit-learn here)."""
 
 from functools import partial
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 from torch.distributions import Normal, kl_divergence
 
-__all__ = ["ACTIVATIONS", "ELBOLoss", "GaussianMLP", "GaussianNLLLoss", "MLP", "VAE",
-           "NonSaturatingLoss", "WassersteinGAN", "WassersteinLoss", "gradient_penalty",
-           "r1_penalty"]
+__all__ = ["ACTIVATIONS", "ELBOLoss", "GAN", "GAN_LOSSES", "GANLoss", "GaussianMLP",
+           "GaussianNLLLoss", "MLP", "NonSaturatingLoss", "VAE", "WassersteinLoss",
+           "gradient_penalty", "r1_penalty", "total_correlation"]
 
 #: Hidden-layer nonlinearities by name (scikit-learn's names plus torch's).
 ACTIVATIONS = {
@@ -122,6 +123,9 @@ class VAE(nn.Module):
         Key of :data:`ACTIVATIONS`.
     """
 
+    #: Bounds of the posterior log-variance (see :meth:`encode`).
+    LOG_VAR_RANGE = (-20.0, 10.0)
+
     def __init__(self, n_features, latent_dim=6, hidden_layer_sizes=(256, 128),
                  activation="silu"):
         super().__init__()
@@ -131,19 +135,26 @@ class VAE(nn.Module):
         self.log_scale = nn.Parameter(torch.zeros(n_features))
 
     def encode(self, x):
-        """Posterior ``(mean, log_variance)`` of the codes of ``x``."""
+        """Posterior ``(mean, log_variance)`` of the codes of ``x``.
+
+        The log-variance is clamped to ``LOG_VAR_RANGE``, a posterior
+        standard deviation between 4.5e-5 and 148 prior standard deviations,
+        so that a training step that overshoots (more likely on wide rows,
+        thousands of time steps) cannot overflow ``exp`` in float32.
+        """
         out = self.encoder(x)
-        return out[:, :self.latent_dim], out[:, self.latent_dim:]
+        return out[:, :self.latent_dim], out[:, self.latent_dim:].clamp(*self.LOG_VAR_RANGE)
 
     def decode(self, z):
         """Decoded mean rows of the codes ``z``."""
         return self.decoder(z)
 
     def forward(self, x):
-        """One reparameterised pass: ``(recon_mean, log_scale, mean, log_var)``."""
+        """One reparameterised pass: ``(recon_mean, log_scale, mean, log_var,
+        z)``, ``z`` the drawn codes."""
         mean, log_var = self.encode(x)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-        return self.decode(z), self.log_scale, mean, log_var
+        return self.decode(z), self.log_scale, mean, log_var, z
 
     def elbo(self, x, eps):
         """Evidence lower bound of each row of ``x`` (β = 1), in nats.
@@ -168,12 +179,57 @@ def _kl_to_prior(mean, log_var):
     return kl_divergence(posterior, Normal(0.0, 1.0, validate_args=False)).sum(-1)
 
 
+def total_correlation(z, mean, log_var, dataset_size):
+    """Total correlation of the aggregate posterior q(z), estimated on a batch.
+
+    ``TC = E_q(z)[log q(z) - sum_d log q(z_d)]``, with ``q(z)`` and its
+    marginals estimated by minibatch-stratified sampling (Chen et al. 2018,
+    appendix C.2, as in their ``log_importance_weight_matrix``): row ``i``'s
+    own posterior is weighted ``1/N``, one other row ``(N - M + 1) / (N (M -
+    1))`` and the rest ``1 / (M - 1)``, for a batch of ``M`` rows out of
+    ``N = dataset_size``.
+
+    Parameters
+    ----------
+    z : tensor of shape (M, latent_dim)
+        One code drawn from each row's posterior, M >= 2.
+    mean, log_var : tensor of shape (M, latent_dim)
+        The rows' posteriors.
+    dataset_size : int
+        Rows of the training set, ``N >= M``.
+
+    Returns
+    -------
+    tc : scalar tensor
+        The estimate, in nats, averaged over the batch.
+    """
+    n_rows = len(z)
+    if n_rows < 2:
+        return z.new_zeros(())
+    m = n_rows - 1
+    weights = torch.full((n_rows, n_rows), 1.0 / m, dtype=z.dtype, device=z.device)
+    flat = weights.view(-1)
+    flat[::m + 1] = 1.0 / dataset_size
+    strat = (dataset_size - m) / (dataset_size * m)
+    flat[1::m + 1] = strat
+    weights[m - 1, 0] = strat
+    log_w = weights.log()
+    posterior = Normal(mean[None], torch.exp(0.5 * log_var)[None], validate_args=False)
+    log_q = posterior.log_prob(z[:, None])  # (M, M, latent_dim): log q(z_i,d | x_j)
+    joint = torch.logsumexp(log_q.sum(-1) + log_w, dim=1)
+    marginals = torch.logsumexp(log_q + log_w[..., None], dim=1).sum(-1)
+    return (joint - marginals).mean()
+
+
 class ELBOLoss(nn.Module):
     """Negative β-weighted ELBO of a :class:`VAE`, averaged over rows.
 
     ``loss = NLL(x | z) + beta * KL`` or, with a capacity ``C`` (Burgess et
     al. 2018), ``NLL(x | z) + gamma * |KL - C|``; a callback raises
-    ``capacity`` during training.
+    ``capacity`` during training.  ``tc_weight > 0`` adds
+    ``tc_weight * TC``, the :func:`total_correlation` of the codes
+    (β-TCVAE, Chen et al. 2018: their β is ``1 + tc_weight`` at
+    ``beta=1``).
 
     Parameters
     ----------
@@ -183,27 +239,39 @@ class ELBOLoss(nn.Module):
         Weight of ``|KL - C|`` (with a capacity).
     capacity : float or None
         The current KL target ``C`` in nats, or None for the β-VAE loss.
+    tc_weight : float
+        Extra weight of the total correlation.
+    dataset_size : int
+        Rows of the training set (for the total correlation's estimate).
     """
 
-    def __init__(self, beta=1.0, gamma=1000.0, capacity=None):
+    def __init__(self, beta=1.0, gamma=1000.0, capacity=None, tc_weight=0.0,
+                 dataset_size=1):
         super().__init__()
         self.beta = beta
         self.gamma = gamma
         self.capacity = capacity
+        self.tc_weight = tc_weight
+        self.dataset_size = dataset_size
 
     def forward(self, y_pred, x):
-        recon, log_scale, mean, log_var = y_pred
+        recon, log_scale, mean, log_var, z = y_pred
         nll = nn.functional.gaussian_nll_loss(
             recon, x, torch.exp(2 * log_scale).expand_as(recon), full=True,
             reduction="none").sum(-1)
         kl = _kl_to_prior(mean, log_var)
         if self.capacity is None:
-            return (nll + self.beta * kl).mean()
-        return nll.mean() + self.gamma * (kl.mean() - self.capacity).abs()
+            loss = (nll + self.beta * kl).mean()
+        else:
+            loss = nll.mean() + self.gamma * (kl.mean() - self.capacity).abs()
+        if self.tc_weight:
+            loss = loss + self.tc_weight * total_correlation(z, mean, log_var,
+                                                             self.dataset_size)
+        return loss
 
 
-class WassersteinGAN(nn.Module):
-    """A generator and a critic, both MLPs, for a GAN.
+class GAN(nn.Module):
+    """A generator and a critic, both MLPs, for any of the GAN losses.
 
     ``forward(z)`` is the generator; the critic (the discriminator of a
     non-Wasserstein GAN) scores rows.
@@ -218,16 +286,31 @@ class WassersteinGAN(nn.Module):
         Hidden widths of the generator; the critic uses them reversed.
     activation : str
         Key of :data:`ACTIVATIONS`.
+    latent : {"normal", "uniform"}
+        Distribution of the generator's input: N(0, 1) or U(-1, 1).
     """
 
     def __init__(self, n_features, latent_dim=4, hidden_layer_sizes=(128, 256),
-                 activation="leaky_relu"):
+                 activation="leaky_relu", latent="normal"):
         super().__init__()
+        if latent not in ("normal", "uniform"):
+            raise ValueError(f"latent must be 'normal' or 'uniform', got {latent!r}.")
+        self.latent_dim = latent_dim
+        self.latent = latent
         self.generator = MLP(latent_dim, n_features, hidden_layer_sizes, activation)
         self.critic = MLP(n_features, 1, hidden_layer_sizes[::-1], activation)
 
     def forward(self, z):
         return self.generator(z)
+
+    def draw_latent(self, n_rows, like, generator=None):
+        """Generator input for ``n_rows`` rows, with the dtype and device of
+        the tensor ``like`` (from torch's global RNG unless a ``generator``
+        is given)."""
+        options = dict(dtype=like.dtype, device=like.device, generator=generator)
+        if self.latent == "uniform":
+            return torch.rand((n_rows, self.latent_dim), **options) * 2 - 1
+        return torch.randn((n_rows, self.latent_dim), **options)
 
 
 class WassersteinLoss(nn.Module):
@@ -283,3 +366,32 @@ def r1_penalty(real, real_scores):
     """
     grad, = torch.autograd.grad(real_scores.sum(), real, create_graph=True)
     return grad.square().sum(dim=1).mean()
+
+
+class GANLoss(NamedTuple):
+    """How one GAN loss trains: one row of :data:`GAN_LOSSES`."""
+
+    #: The loss module: ``criterion(fake_scores, real_scores)`` for the
+    #: critic, ``criterion(fake_scores)`` for the generator.
+    criterion: type
+    #: The critic's constraint: ``"r1"`` (R1 penalty on real rows), ``"gp"``
+    #: (WGAN-GP's penalty between real and generated rows) or ``"clip"``
+    #: (weight clipping).
+    penalty: str
+    #: The optimizer class of both networks, and its betas (Adam) or None.
+    optimizer: type
+    betas: Optional[tuple]
+    #: The generator's input distribution (:class:`GAN`'s ``latent``).
+    latent: str
+
+
+#: The GAN losses by name: the one table that the module, the training
+#: step and the estimator read.
+GAN_LOSSES = {
+    # Goodfellow et al. 2014 with Mescheder et al. 2018's R1 penalty
+    "ns-r1": GANLoss(NonSaturatingLoss, "r1", torch.optim.Adam, (0.5, 0.9), "normal"),
+    # Gulrajani et al. 2017
+    "wgan-gp": GANLoss(WassersteinLoss, "gp", torch.optim.Adam, (0.5, 0.9), "normal"),
+    # Arjovsky et al. 2017, as the article trained it
+    "wgan-clip": GANLoss(WassersteinLoss, "clip", torch.optim.RMSprop, None, "uniform"),
+}
