@@ -11,8 +11,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import pendsk
-from pendsk import PendulumSimulator
-from pendsk.cli import main
+from pendsk import PendulumSimulator, datasets
+from pendsk.cli import _parser, main
 from pendsk.datasets import make_pendulum
 
 ROOT = Path(__file__).parents[1]
@@ -356,6 +356,23 @@ def test_help_lists_simulate(capsys):
         assert flag in out
 
 
+def test_simulate_defaults_are_the_articles_constants(capsys):
+    args = _parser().parse_args(["simulate", "--n", "1", "--out", "x.npz"])
+    assert args.g == datasets.ARTICLE_G
+    assert args.dt == datasets.ARTICLE_DT
+    assert args.n_steps == datasets.ARTICLE_N_STEPS
+    assert args.noise_growth == datasets.ARTICLE_NOISE_GROWTH
+    for name in NAMES:
+        assert getattr(args, f"{name}_range") == datasets.ARTICLE_RANGES[name], name
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for text in ("samples per trajectory (default: 500)", "time step [s] (default: 0.01)",
+                 "[m/s^2] (default: 10)", "(default: 0.1, the article's)",
+                 "uniform range of length (default: 1.0,2.5)"):
+        assert text in out, text
+
+
 # --------------------------------------------------------------------------
 # python -m pendsk, in a fresh interpreter
 # --------------------------------------------------------------------------
@@ -423,7 +440,11 @@ def test_demo_quick_writes_the_report(demo_report):
     # progress is visible while it runs: one line per step, then a summary
     lines = result.stderr.strip().splitlines()
     assert [line[:5] for line in lines if line.startswith("[")] == \
-        ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+        ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"]
+    # a progress bar per fit, with the time left
+    for name in ("TrajectoryGAN", "BetaVAE", "TrajectoryRegressor", "GaussianRegressor"):
+        assert re.search(rf"{name}\(.*\d+/\d+ \[.*<", result.stderr), name
+    assert re.search(r"\d of 6 bars hold", result.stderr)
     assert lines[-1].startswith(f"wrote {len(DEMO_FIGURES)} figures, metrics.json and "
                                 f"index.html to {out}")
 
@@ -433,8 +454,10 @@ def test_demo_metrics_json_holds_every_number_finite(demo_report):
 
     _, out = demo_report
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics) == {"settings", "simulator", "regression", "gan", "vae",
-                            "total_seconds"}
+    assert set(metrics) == {"settings", "simulator", "fits", "regression", "gan", "vae",
+                            "bars", "total_seconds"}
+    assert all(set(bar) == {"value", "limit", "ok"} for bar in metrics["bars"].values())
+    assert len(metrics["fits"]) == 6  # five fits' seconds and the section's
     assert metrics["settings"]["quick"] is True
     numbers = list(_numbers(metrics))
     assert len(numbers) > 30 and np.all(np.isfinite(numbers))
