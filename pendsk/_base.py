@@ -13,6 +13,7 @@ import copy
 import inspect
 import math
 import string
+import sys
 from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import NamedTuple, Optional
@@ -248,6 +249,11 @@ class _Net(NeuralNet):
 
 def _discard(message):
     """An EarlyStopping sink that stays silent."""
+
+
+def _to_stderr(message):
+    """An EarlyStopping sink beside the progress bar (on stderr)."""
+    tqdm.write(message, file=sys.stderr)
 
 
 @contextmanager
@@ -563,7 +569,7 @@ class NeuralEstimator(BaseEstimator):
         if validate:
             callbacks.append(("early_stopping", EarlyStopping(
                 patience=self.n_iter_no_change, threshold=1e-4, threshold_mode="abs",
-                load_best=True, sink=tqdm.write if self.verbose else _discard)))
+                load_best=True, sink=_to_stderr if self.verbose else _discard)))
         if self.verbose == 1:
             callbacks.append(("progress_bar", EpochProgressBar(type(self).__name__)))
         return callbacks

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
 
@@ -48,8 +49,9 @@ def naming(*names):
             yield
     except (ValueError, TypeError) as exc:
         message = str(exc)
-        if any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w])", message)
-               for name in names):
+        if isinstance(exc, NotFittedError) or any(
+                re.search(rf"(?<![\w-]){re.escape(name)}(?![\w])", message)
+                for name in names):
             raise
         kind = TypeError if not isinstance(exc, ValueError) else ValueError
         raise kind(f"Invalid {' or '.join(names)}: {message}") from exc

@@ -1,9 +1,10 @@
 """scikit-learn's estimator checks on every public pendsk estimator.
 
 Estimators are discovered from ``pendsk.__all__``, so a new estimator is
-checked without anyone remembering to add it here.  Each estimator gets
-small test settings from ``TEST_PARAMS`` and may list checks that cannot
-apply to it in ``EXPECTED_FAILED_CHECKS``, each with its written reason.
+checked without anyone remembering to add it here.  Each estimator is
+checked with the tests' small settings (``SMALL`` in conftest.py) and may
+list checks that cannot apply to it in ``EXPECTED_FAILED_CHECKS``, each
+with its written reason.
 """
 
 import inspect
@@ -14,19 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import pendsk
-
-#: Small, fast settings per estimator class name.
-TEST_PARAMS = {
-    "PendulumSimulator": {"n_steps": 20},
-    "TrajectoryRegressor": {"hidden_layer_sizes": (16,), "max_epochs": 20,
-                            "batch_size": 32, "lr": 1e-2, "random_state": 0},
-    "BetaVAE": {"latent_dim": 2, "hidden_layer_sizes": (16,), "max_epochs": 10,
-                "batch_size": 32, "lr": 1e-2, "random_state": 0},
-    "TrajectoryGAN": {"hidden_layer_sizes": (16,), "max_epochs": 5, "batch_size": 32,
-                      "random_state": 0},
-    "GaussianRegressor": {"hidden_layer_sizes": (16,), "max_epochs": 20,
-                          "batch_size": 32, "lr": 1e-2, "random_state": 0},
-}
+from conftest import SMALL
 
 _SCHEMA = (
     "PendulumSimulator's input has a fixed physical schema: exactly 4 columns "
@@ -41,12 +30,14 @@ EXPECTED_FAILED_CHECKS = {
         check: _SCHEMA.format(n_columns, covered_by)
         for check, n_columns, covered_by in [
             ("check_dict_unchanged", 3, "test_methods_leave_state_and_input_unchanged"),
-            ("check_dont_overwrite_parameters", 3, "test_fit_sets_only_trailing_underscore_attributes"),
+            ("check_dont_overwrite_parameters", 3,
+             "test_fit_sets_only_trailing_underscore_attributes"),
             ("check_dtype_object", 10, "test_accepts_dtypes"),
             ("check_estimators_dtypes", 5, "test_accepts_dtypes"),
             ("check_estimators_fit_returns_self", 2, "test_fit_returns_self"),
             ("check_estimators_nan_inf", 3, "test_rejects_bad_rows"),
-            ("check_estimators_overwrite_params", 2, "test_methods_leave_state_and_input_unchanged"),
+            ("check_estimators_overwrite_params", 2,
+             "test_methods_leave_state_and_input_unchanged"),
             ("check_estimators_pickle", 2, "test_pickle_round_trip"),
             ("check_estimators_pickle(readonly_memmap=True)", 2, "test_pickle_round_trip"),
             ("check_f_contiguous_array_estimator", 2, "test_accepts_dtypes"),
@@ -79,7 +70,7 @@ def all_estimators():
 
 
 def _instances():
-    return [cls(**TEST_PARAMS.get(name, {})) for name, cls in all_estimators()]
+    return [cls(**SMALL.get(name, {})) for name, cls in all_estimators()]
 
 
 def _expected_failed_checks(estimator):
@@ -91,7 +82,7 @@ def test_discovery_finds_every_estimator():
     assert "PendulumSimulator" in names
     # every discovered estimator has small test settings and valid reasons
     for name in names:
-        assert name in TEST_PARAMS, f"add small test settings for {name}"
+        assert name in SMALL, f"add small test settings for {name} to conftest.SMALL"
         for check, reason in EXPECTED_FAILED_CHECKS.get(name, {}).items():
             assert check.startswith("check_") and len(reason) > 40
             # each reason names a test that checks the property on valid input

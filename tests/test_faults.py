@@ -13,7 +13,6 @@ four neural estimators.
 import copy
 import math
 import pickle
-import re
 
 import numpy as np
 import pytest
@@ -22,55 +21,13 @@ from numpy.testing import assert_array_equal
 from skorch.callbacks import Callback, LRScheduler
 from sklearn.utils.validation import check_is_fitted
 
-from pendsk import BetaVAE, GaussianRegressor, TrajectoryGAN, TrajectoryRegressor
-from pendsk.datasets import make_pendulum
-
-N_STEPS, DT = 50, 0.1
-N_ROWS, BATCH = 40, 16
-MAX_EPOCHS = 10
-
-
-@pytest.fixture(scope="module")
-def data():
-    # a target the regressors learn within a few epochs, so that "training
-    # went on" shows in the loss
-    X_reg = np.random.RandomState(0).normal(size=(200, 5))
-    y_reg = X_reg @ [1.0, -2.0, 0.5, 0.0, 3.0]
-    X, _ = make_pendulum(n_samples=N_ROWS, n_steps=N_STEPS, dt=DT, noise_std=0.01,
-                         noise_growth=0.0, random_state=0)
-    return {"reg": (X_reg, y_reg), "traj": (X,)}
-
-
-def _make(name, **params):
-    params = {"max_epochs": MAX_EPOCHS, "batch_size": BATCH, "random_state": 0,
-              "lr": 1e-3 if name == "TrajectoryGAN" else 1e-2, **params}
-    if name == "TrajectoryRegressor":
-        return TrajectoryRegressor(hidden_layer_sizes=(16,), **params)
-    if name == "GaussianRegressor":
-        return GaussianRegressor(hidden_layer_sizes=(16,), **params)
-    if name == "TrajectoryGAN":
-        return TrajectoryGAN(hidden_layer_sizes=(16, 16), **params)
-    return BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), **params)
-
-
-def _args(name, data):
-    return data["reg"] if "Regressor" in name else data["traj"]
+from conftest import NEURAL, OUTPUTS, SMALL, fit_args, small
 
 
 def _outputs(est, data):
-    """The estimator's main outputs, concatenated into one float array."""
-    if isinstance(est, GaussianRegressor):
-        return np.concatenate(est.predict(data["reg"][0], return_std=True))
-    if isinstance(est, TrajectoryRegressor):
-        return est.predict(data["reg"][0])
-    if isinstance(est, TrajectoryGAN):
-        return est.sample(10, random_state=0).ravel()
-    X = data["traj"][0]
-    return np.concatenate([est.transform(X).ravel(), est.sample(10, random_state=0).ravel(),
-                           est.score_samples(X)])
-
-
-NEURAL = ["TrajectoryRegressor", "GaussianRegressor", "TrajectoryGAN", "BetaVAE"]
+    """Every numeric output of the estimator, concatenated."""
+    outputs = [np.ravel(call(est, data)) for _, call in OUTPUTS[type(est).__name__]]
+    return np.concatenate([out for out in outputs if out.dtype.kind == "f"])
 
 
 class InterruptAt(Callback):
@@ -119,11 +76,11 @@ def _same_weights(a, b):
 @pytest.mark.parametrize("name", NEURAL)
 def test_keyboard_interrupt_leaves_a_usable_partially_trained_estimator(name, data):
     k = 3
-    est = _make(name, callbacks=[("interrupt", InterruptAt(epoch=k))])
-    assert est.fit(*_args(name, data)) is est  # the interrupt does not propagate
+    est = small(name, callbacks=[("interrupt", InterruptAt(epoch=k))])
+    assert est.fit(*fit_args(name, data)) is est  # the interrupt does not propagate
     check_is_fitted(est)
-    assert est.n_features_in_ == _args(name, data)[0].shape[1]
-    assert len(est.history_) == k < MAX_EPOCHS
+    assert est.n_features_in_ == fit_args(name, data)[0].shape[1]
+    assert len(est.history_) == k
     assert all(math.isfinite(row["train_loss"]) for row in est.history_)
     # pendsk's own training callbacks were dropped as after a full fit
     assert not any(isinstance(cb, LRScheduler) for _, cb in est.net_.callbacks_)
@@ -137,16 +94,16 @@ def test_keyboard_interrupt_leaves_a_usable_partially_trained_estimator(name, da
         dict(est.net_.callbacks_)["interrupt"].initial_weights_)
     assert np.abs(_outputs(untrained, data) - out).max() > 1e-3
     # ... is reproducible, and survives a pickle round trip
-    again = _make(name, callbacks=[("interrupt", InterruptAt(epoch=k))])
-    assert_array_equal(_outputs(again.fit(*_args(name, data)), data), out)
+    again = small(name, callbacks=[("interrupt", InterruptAt(epoch=k))])
+    assert_array_equal(_outputs(again.fit(*fit_args(name, data)), data), out)
     assert_array_equal(_outputs(pickle.loads(pickle.dumps(est)), data), out)
 
 
 def test_keyboard_interrupt_in_the_middle_of_an_epoch(data):
     # interrupted after batch 2 of epoch 2: that epoch's row has its batches
     # but no epoch loss; the weights are those of the last step
-    est = _make("BetaVAE", callbacks=[InterruptAt(epoch=2, batch=2)])
-    est.fit(*data["traj"])
+    est = small("BetaVAE", callbacks=[InterruptAt(epoch=2, batch=2)])
+    est.fit(*fit_args("BetaVAE", data))
     assert len(est.history_) == 2
     assert len(est.history_[-1, "batches"]) == 2
     assert "train_loss" in est.history_[0] and "train_loss" not in est.history_[-1]
@@ -171,22 +128,21 @@ class BlowUpWeightsAt(Callback):
 
 @pytest.mark.parametrize("name", NEURAL)
 def test_a_huge_learning_rate_stops_fit_naming_the_epoch(name, data):
-    est = _make(name, lr=1e30)
+    est = small(name, lr=1e30)
     with pytest.raises(ValueError, match=r"Training diverged: (train|valid)_loss is "
                                          r"(nan|-?inf) at epoch 1\. The learning rate "
                                          r"\(lr=1e\+30\) is probably too high"):
-        est.fit(*_args(name, data))
-    assert len(est.net_.history) == 1  # stopped at once, not after MAX_EPOCHS
+        est.fit(*fit_args(name, data))
+    assert len(est.net_.history) == 1  # stopped at once, not after max_epochs
 
 
 @pytest.mark.parametrize("name", NEURAL)
 def test_a_loss_diverging_later_stops_fit_at_that_epoch(name, data):
-    est = _make(name, callbacks=[BlowUpWeightsAt(epoch=4)])
+    est = small(name, callbacks=[BlowUpWeightsAt(epoch=4)])
     with pytest.raises(ValueError, match=r"Training diverged: \w+ is (nan|-?inf) at "
-                                         r"epoch 4\.") as excinfo:
-        est.fit(*_args(name, data))
-    epoch = int(re.search(r"at epoch (\d+)", str(excinfo.value)).group(1))
-    assert len(est.net_.history) == epoch == 4
+                                         r"epoch 4\."):
+        est.fit(*fit_args(name, data))
+    assert len(est.net_.history) == 4
     assert all(math.isfinite(row["train_loss"]) for row in est.net_.history[:3])
 
 
@@ -195,16 +151,16 @@ def test_a_loss_diverging_later_stops_fit_at_that_epoch(name, data):
 @pytest.mark.parametrize("name", NEURAL)
 def test_an_interrupted_fit_resumes_with_warm_start(name, data):
     k = 3
-    est = _make(name, callbacks=[InterruptAt(epoch=k)])
-    est.fit(*_args(name, data))
+    est = small(name, callbacks=[InterruptAt(epoch=k)])
+    est.fit(*fit_args(name, data))
     interrupted = _weights(est)
     optimizer_steps = est.net_.optimizer_.state_dict()["state"][0]["step"].item()
     losses = list(est.history_[:, "train_loss"])
 
     est.set_params(warm_start=True, callbacks=[("start", RecordStart())])
-    est.fit(*_args(name, data))
+    est.fit(*fit_args(name, data))
     # the history grows, and training restarts from the interrupted weights
-    assert len(est.history_) == k + MAX_EPOCHS
+    assert len(est.history_) == k + est.max_epochs
     assert est.history_[:k, "train_loss"] == losses
     assert _same_weights(dict(est.net_.callbacks_)["start"].initial_weights_, interrupted)
     assert not _same_weights(_weights(est), interrupted)
@@ -213,20 +169,19 @@ def test_an_interrupted_fit_resumes_with_warm_start(name, data):
     if name == "TrajectoryGAN":  # the generator steps once per n_critic batches
         assert steps > optimizer_steps > 0
     else:
-        per_epoch = math.ceil(len(_args(name, data)[0]) / BATCH)
+        per_epoch = math.ceil(len(fit_args(name, data)[0]) / SMALL[name]["batch_size"])
         assert optimizer_steps == k * per_epoch
-        assert steps == (k + MAX_EPOCHS) * per_epoch
+        assert steps == (k + est.max_epochs) * per_epoch
     assert np.isfinite(_outputs(est, data)).all()
     if name != "TrajectoryGAN":  # a minimised loss: the resumed fit improves on it
         assert est.history_[-1, "train_loss"] < losses[-1] - 0.05
 
 
-def test_a_fresh_fit_after_an_interrupted_one_starts_over(data):
+def test_a_fresh_fit_after_an_interrupted_one_starts_over(data, fitted_small):
     # warm_start=False (the default) rebuilds the network: a full fit with
     # the same seed, whatever came before
-    est = _make("TrajectoryRegressor", callbacks=[InterruptAt(epoch=2)])
+    est = small("TrajectoryRegressor", callbacks=[InterruptAt(epoch=2)])
     est.fit(*data["reg"])
     est.set_params(callbacks=None).fit(*data["reg"])
-    fresh = _make("TrajectoryRegressor").fit(*data["reg"])
-    assert len(est.history_) == MAX_EPOCHS
-    assert_array_equal(_outputs(est, data), _outputs(fresh, data))
+    assert len(est.history_) == est.max_epochs
+    assert_array_equal(_outputs(est, data), _outputs(fitted_small("TrajectoryRegressor"), data))

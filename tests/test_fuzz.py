@@ -13,8 +13,9 @@ valid but extreme ones, and asserts one of two outcomes:
 Nothing else may escape (no ``RuntimeError``, ``IndexError``,
 ``OverflowError``, ``ZeroDivisionError``; numpy's overflow warnings are
 turned into errors too), and the caller's arrays are never modified, not
-even when the call fails.  The estimators are fitted once per module on
-tiny data; the tests are derandomized and keep no example database.
+even when the call fails.  The estimators are the small fitted ones of
+conftest.py; the tests are derandomized, keep no example database and are
+marked slow (200 examples each); what they found runs as plain examples.
 """
 
 import contextlib
@@ -22,6 +23,7 @@ import io
 import re
 import traceback
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -31,13 +33,8 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.extra import numpy as hnp
 
-from pendsk import (
-    BetaVAE,
-    GaussianRegressor,
-    PendulumSimulator,
-    TrajectoryGAN,
-    TrajectoryRegressor,
-)
+from conftest import LATENT, N_STEPS, NEURAL, SUPERVISED, small
+from pendsk import PendulumSimulator
 from pendsk.cli import main
 from pendsk.datasets import make_pendulum, make_pendulum_regression
 from pendsk.metrics import (
@@ -50,10 +47,10 @@ FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
 
-#: Tiny networks: the quality of the fit is not the point here.
-TINY = dict(hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
-LATENT = 2
-N_STEPS = 30
+
+def fuzz(test):
+    """Run ``test`` on FUZZ's 200 examples, as a slow test."""
+    return pytest.mark.slow(FUZZ(test))
 
 
 # ---------------------------------------------------------------------------
@@ -224,30 +221,22 @@ def valid_rows(n_features, rows=ROWS):
 
 
 # ---------------------------------------------------------------------------
-# fitted estimators (once per module)
+# the small estimators and data of conftest.py
 # ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def trajectories():
-    X, factors = make_pendulum(n_samples=20, n_steps=N_STEPS, random_state=0)
-    return X, factors
+def trajectories(data):
+    return data["traj"]
 
 
 @pytest.fixture(scope="module")
-def pointwise():
-    return make_pendulum_regression(n_trajectories=4, n_steps=10, random_state=0)
+def pointwise(data):
+    return data["reg"]
 
 
 @pytest.fixture(scope="module")
-def fitted(trajectories, pointwise):
-    X, factors = trajectories
-    return {
-        "TrajectoryRegressor": TrajectoryRegressor(**TINY).fit(*pointwise),
-        "GaussianRegressor": GaussianRegressor(**TINY).fit(*pointwise),
-        "BetaVAE": BetaVAE(latent_dim=LATENT, **TINY).fit(X),
-        "TrajectoryGAN": TrajectoryGAN(latent_dim=LATENT, **TINY).fit(X),
-        "PendulumSimulator": PendulumSimulator(n_steps=N_STEPS).fit(factors),
-    }
+def fitted(fitted_small):
+    return {name: fitted_small(name) for name in [*NEURAL, "PendulumSimulator"]}
 
 
 # ---------------------------------------------------------------------------
@@ -282,7 +271,7 @@ def _positive_rows(n_features):
 
 @pytest.mark.parametrize("name, method, width, call", X_METHODS,
                          ids=[f"{n}.{m}" for n, m, *_ in X_METHODS])
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_methods_taking_X(fitted, name, method, width, call, data):
     est = fitted[name]
@@ -294,7 +283,7 @@ def test_methods_taking_X(fitted, name, method, width, call, data):
 
 
 @pytest.mark.parametrize("name", ["TrajectoryRegressor", "GaussianRegressor"])
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_regressor_score(fitted, pointwise, name, data):
     est = fitted[name]
@@ -319,15 +308,11 @@ def test_regressor_score(fitted, pointwise, name, data):
 # fit and partial_fit
 # ---------------------------------------------------------------------------
 
-FITTERS = {
-    "TrajectoryRegressor": (lambda: TrajectoryRegressor(**{**TINY, "max_epochs": 1}), 5),
-    "GaussianRegressor": (lambda: GaussianRegressor(**{**TINY, "max_epochs": 1}), 5),
-    "BetaVAE": (lambda: BetaVAE(latent_dim=LATENT, **{**TINY, "max_epochs": 1}), N_STEPS),
-    "TrajectoryGAN": (lambda: TrajectoryGAN(latent_dim=LATENT, **{**TINY, "max_epochs": 1}),
-                      N_STEPS),
-    "PendulumSimulator": (lambda: PendulumSimulator(n_steps=N_STEPS), 4),
-}
-SUPERVISED = {"TrajectoryRegressor", "GaussianRegressor"}
+#: A fresh estimator (neural ones train for one epoch), and the width of its X.
+FITTERS = {name: (partial(small, name, **({"max_epochs": 1} if name in NEURAL else {})), width)
+           for name, width in [("TrajectoryRegressor", 5), ("GaussianRegressor", 5),
+                               ("BetaVAE", N_STEPS), ("TrajectoryGAN", N_STEPS),
+                               ("PendulumSimulator", 4)]}
 
 
 def _fit_arguments(data, name, width, *, seeds=False):
@@ -352,7 +337,7 @@ def _fit_arguments(data, name, width, *, seeds=False):
 
 
 @pytest.mark.parametrize("name", list(FITTERS))
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_fit(name, data):
     make, width = FITTERS[name]
@@ -377,7 +362,7 @@ def continued(trajectories, pointwise):
 
 
 @pytest.mark.parametrize("name", [n for n in FITTERS if n != "PendulumSimulator"])
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_partial_fit(continued, name, data):
     est = continued[name]
@@ -401,7 +386,7 @@ SAMPLERS = [
 @pytest.mark.parametrize("name, call", SAMPLERS,
                          ids=["BetaVAE", "TrajectoryGAN", "PendulumSimulator",
                               "PendulumSimulator-params"])
-@FUZZ
+@fuzz
 @given(n_samples=COUNTS, seed=SEEDS)
 def test_sample(fitted, name, call, n_samples, seed):
     est = fitted[name]
@@ -412,7 +397,7 @@ def test_sample(fitted, name, call, n_samples, seed):
         assert X.shape == (n_samples, N_STEPS)
 
 
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_gaussian_sample_y(fitted, pointwise, data):
     est = fitted["GaussianRegressor"]
@@ -428,7 +413,7 @@ COVERAGES = st.one_of(st.floats(), st.sampled_from([0.0, 1.0, 1e-300, 1 - 1e-16]
                       st.integers(-2, 2))
 
 
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_gaussian_predict_interval_coverage(fitted, pointwise, data):
     est = fitted["GaussianRegressor"]
@@ -463,7 +448,7 @@ CODES = st.one_of(
 )
 
 
-@FUZZ
+@fuzz
 @given(dim=DIMS, values=VALUES, z=CODES)
 def test_vae_traverse(fitted, dim, values, z):
     est = fitted["BetaVAE"]
@@ -478,7 +463,7 @@ def test_vae_traverse(fitted, dim, values, z):
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", list(FITTERS))
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_unfitted_estimators_say_so(name, data):
     from sklearn.exceptions import NotFittedError
@@ -519,7 +504,7 @@ SIMULATOR_PARAMS = {
 }
 
 
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_simulator_parameters(trajectories, data):
     _, factors = trajectories
@@ -572,7 +557,7 @@ DATASET_PARAMS = {
 @pytest.mark.parametrize("function, count", [(make_pendulum, "n_samples"),
                                              (make_pendulum_regression, "n_trajectories")],
                          ids=["make_pendulum", "make_pendulum_regression"])
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_datasets(function, count, data):
     names = data.draw(st.lists(st.sampled_from(sorted([*DATASET_PARAMS, count])),
@@ -597,7 +582,7 @@ def test_datasets(function, count, data):
 # pendsk.metrics
 # ---------------------------------------------------------------------------
 
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_maximum_mean_discrepancy(data):
     which = data.draw(st.sampled_from(["X", "Y", "bandwidth"]))
@@ -609,7 +594,7 @@ def test_maximum_mean_discrepancy(data):
                   X, Y, bandwidth)
 
 
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_mutual_information_gap(data):
     which = data.draw(st.sampled_from(["latents", "factors", "n_bins", "multioutput"]))
@@ -628,7 +613,7 @@ def test_mutual_information_gap(data):
                   [which, "latents and factors"], latents, factors, multioutput)
 
 
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_active_dimensions(data):
     which = data.draw(st.sampled_from(["latents", "threshold"]))
@@ -685,7 +670,7 @@ def _flag_pattern(flag):
     return pattern
 
 
-@FUZZ
+@fuzz
 @given(data=st.data())
 def test_cli_simulate_flags(tmp_path_factory, data):
     flags = data.draw(st.lists(st.sampled_from(sorted(CLI_FLAGS)), min_size=1, max_size=3,
@@ -713,13 +698,10 @@ def test_cli_simulate_flags(tmp_path_factory, data):
     assert not out.exists()
     pattern = "|".join(_flag_pattern(flag) for flag in flags)
     assert len(lines) == 1, err
-    if status == 1:
-        # the estimator's own message, one line, naming the flag's value
-        assert err.count("\n") == 1 and err.startswith("pendsk simulate: error: "), err
-    else:
-        assert status == ("exit", 2), status
-        # argparse's error, one line without the usage block
-        assert err.count("\n") == 1 and err.startswith("pendsk simulate: error: "), err
+    # 1: the estimator's own message; ("exit", 2): argparse's error, without
+    # the usage block; either way one line, naming the flag or its value
+    assert status in (1, ("exit", 2)), status
+    assert err.count("\n") == 1 and err.startswith("pendsk simulate: error: "), err
     assert re.search(pattern, lines[0]) or "memory" in lines[0], err
 
 
@@ -731,7 +713,8 @@ HUGE_ROWS = np.array([[1.0], [-1.0], [1.0]]) * 1e300
 
 FOUND = [
     # predictions that overflowed to inf / NaN after scaling now raise
-    ("TrajectoryRegressor", lambda e: e.predict(np.full((2, 5), -1e308)), "X holds values"),
+    ("TrajectoryRegressor", lambda e: e.predict(np.full((2, 5), -1.7976931348623157e308)),
+     "X holds values"),
     ("BetaVAE", lambda e: e.transform(np.full((2, N_STEPS), -1e308)), "X holds values"),
     # torch's "Expected parameter loc ..." from the ELBO's Normal
     ("BetaVAE", lambda e: e.score_samples(np.full((2, N_STEPS), 1e300)), "X holds values"),
@@ -759,8 +742,8 @@ FOUND = [
 
 @pytest.mark.parametrize("name, call, match", FOUND)
 def test_found_by_fuzzing_estimators(fitted, name, call, match):
-    if match is None:
-        assert _finite(check_outcome(lambda: call(fitted[name]), ["X"]))
+    if match is None:  # finite numbers now (check_outcome checks them)
+        assert check_outcome(lambda: call(fitted[name]), ["X"]) is not None
     else:
         with pytest.raises((ValueError, TypeError), match=match):
             call(fitted[name])
@@ -768,12 +751,12 @@ def test_found_by_fuzzing_estimators(fitted, name, call, match):
 
 @pytest.mark.parametrize("call, match", [
     # y of strings passed validate_data(y_numeric=True) and failed in the scaler
-    (lambda: TrajectoryRegressor(**TINY).fit(np.ones((4, 5)), np.array(["a"] * 4)),
+    (lambda: small("TrajectoryRegressor").fit(np.ones((4, 5)), np.array(["a"] * 4)),
      "Invalid y"),
     # data whose variance overflows trained on infinities, or torch raised
-    (lambda: BetaVAE(**TINY).fit(np.full((4, 6), 1e200) * [[1], [-1], [1], [-1]]),
+    (lambda: small("BetaVAE").fit(np.full((4, 6), 1e200) * [[1], [-1], [1], [-1]]),
      "X holds values too large"),
-    (lambda: GaussianRegressor(**TINY).fit(np.ones((4, 2)), [1e300, -1e300, 0.0, 1.0]),
+    (lambda: small("GaussianRegressor").fit(np.ones((4, 2)), [1e300, -1e300, 0.0, 1.0]),
      "y holds values too large"),
     # a wide box overflowed numpy's uniform (OverflowError)
     (lambda: PendulumSimulator(n_steps=5).fit([[-1e308, 0, 1, 1], [1e308, 0, 1, 1]])
@@ -788,8 +771,8 @@ def test_found_by_fuzzing_estimators(fitted, name, call, match):
                                     [[0.0], [1.0], [2.0]]), None),
 ])
 def test_found_by_fuzzing_functions(call, match):
-    if match is None:
-        assert _finite(check_outcome(call, ["X"]))
+    if match is None:  # finite numbers now (check_outcome checks them)
+        assert check_outcome(call, ["X"]) is not None
     else:
         with pytest.raises((ValueError, TypeError), match=match):
             call()

@@ -3,24 +3,23 @@
 The learning requirement first (generated trajectories closer to held-out
 ones than a per-time-step Gaussian), then the three losses, their penalties
 and optimizers, the alternating critic / generator steps, the history, early
-stopping, ``sample`` and ``score``, determinism, continuing to train,
-hyperparameter validation and scikit-learn composition.  The machinery every
-neural estimator shares is tested in test_base.py on the regressors;
-scikit-learn's generic checks run in test_common.py.
+stopping, ``sample`` and ``score``, settings a warm start changes,
+and scikit-learn composition.  The machinery every neural estimator shares
+(seeding, sample's seeding, validation, warm starts, early stopping, the
+caller's state) is tested in test_base.py on all four; pickling in
+test_persistence.py; scikit-learn's generic checks run in test_common.py.
 
-Models are fitted once per module and shared (torch runs on one thread in
-the tests, see conftest.py).
+Models are fitted once per module and shared: what needs a trained GAN
+uses the LEARN runs (the slow tests), the rest tiny ones.
 """
 
 import copy
 import math
-import pickle
 
 import numpy as np
 import pytest
 import torch
-from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import NotFittedError
+from numpy.testing import assert_allclose
 from sklearn.model_selection import GridSearchCV
 
 from pendsk import TrajectoryGAN, _gan
@@ -59,15 +58,21 @@ def gan_gp(data):
     return TrajectoryGAN(loss="wgan-gp", **LEARN).fit(data[0])
 
 
-@pytest.fixture(scope="module")
-def gan_clip(data):
-    """The article's weight-clipping WGAN, briefly trained."""
-    return TrajectoryGAN(loss="wgan-clip", **{**LEARN, "max_epochs": 10}).fit(data[0])
+#: The three losses; "ns-r1" is the default.
+LOSSES = ["ns-r1", "wgan-gp", "wgan-clip"]
 
 
 @pytest.fixture(scope="module")
 def tiny(data):
-    return TrajectoryGAN(**TINY).fit(data[0])
+    """A briefly trained GAN per loss (the default one without ``loss=``)."""
+    return {loss: TrajectoryGAN(**TINY, **({} if loss == "ns-r1" else {"loss": loss}))
+            .fit(data[0]) for loss in LOSSES}
+
+
+@pytest.fixture(scope="module")
+def gan_clip(data):
+    """The article's weight-clipping WGAN, briefly trained."""
+    return TrajectoryGAN(loss="wgan-clip", **{**LEARN, "max_epochs": 10}).fit(data[0])
 
 
 def _mean_mmd(X_test, draw, n_draws=5):
@@ -94,6 +99,7 @@ def _step_counts(history, epochs=slice(None)):
 # Learning: the samples look like the data
 # --------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["gan", "gan_gp"])
 def test_samples_beat_an_independent_gaussian_per_time_step(name, data, request):
     model = request.getfixturevalue(name)
@@ -102,20 +108,19 @@ def test_samples_beat_an_independent_gaussian_per_time_step(name, data, request)
     generated = _mean_mmd(X_test, lambda seed: model.sample(n, random_state=seed))
     gaussian = _mean_mmd(X_test, _gaussian_draw(X, n))
     # the Gaussian has the right per-step mean and spread but no trajectory
-    # shape; observed MMD² 0.0062 (ns-r1) and 0.0085 (wgan-gp) against 0.036
+    # shape
     assert generated < 0.5 * gaussian
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["gan", "gan_gp"])
 def test_samples_are_smooth_trajectories(name, data, request):
     X, _ = data
     samples = request.getfixturevalue(name).sample(500, random_state=0)
-    # as smooth as the data: mean |step-to-step change| (observed 0.150
-    # (ns-r1) and 0.190 (wgan-gp) vs 0.152)
+    # as smooth as the data: mean |step-to-step change|
     roughness = np.abs(np.diff(samples, axis=1)).mean()
     assert roughness == pytest.approx(np.abs(np.diff(X, axis=1)).mean(), rel=0.3)
-    # the data's mean trajectory (observed within 0.058 rad (ns-r1) and
-    # 0.133 rad (wgan-gp))
+    # the data's mean trajectory
     assert_allclose(samples.mean(axis=0), X.mean(axis=0), rtol=0, atol=0.3)
 
 
@@ -123,13 +128,15 @@ def test_samples_are_smooth_trajectories(name, data, request):
 # The three losses, their penalties and optimizers
 # --------------------------------------------------------------------------
 
-def test_the_default_is_the_non_saturating_loss_with_r1(gan):
+def test_the_default_is_the_non_saturating_loss_with_r1(tiny):
+    gan = tiny["ns-r1"]
     assert gan.loss == "ns-r1"
     assert isinstance(gan.net_.criterion_, NonSaturatingLoss)
     assert gan.net_.penalty == "r1"
 
 
-def test_wgan_gp_trains_the_wasserstein_loss_with_its_penalty(gan_gp):
+def test_wgan_gp_trains_the_wasserstein_loss_with_its_penalty(tiny):
+    gan_gp = tiny["wgan-gp"]
     assert isinstance(gan_gp.net_.criterion_, WassersteinLoss)
     assert gan_gp.net_.penalty == "gp"
 
@@ -188,9 +195,9 @@ def test_wgan_clip_respects_a_custom_clip_value(data):
     assert max(p.detach().abs().max().item() for p in generator) > 0.05
 
 
-@pytest.mark.parametrize("name", ["gan", "gan_gp"])
-def test_ns_r1_and_wgan_gp_use_adam_with_gan_betas_and_do_not_clip(name, request):
-    model = request.getfixturevalue(name)
+@pytest.mark.parametrize("loss", ["ns-r1", "wgan-gp"])
+def test_ns_r1_and_wgan_gp_use_adam_with_gan_betas_and_do_not_clip(loss, tiny):
+    model = tiny[loss]
     for optimizer in (model.net_.optimizer_, model.net_.critic_optimizer_):
         assert type(optimizer) is torch.optim.Adam
         assert optimizer.param_groups[0]["betas"] == (0.5, 0.9)
@@ -198,9 +205,9 @@ def test_ns_r1_and_wgan_gp_use_adam_with_gan_betas_and_do_not_clip(name, request
     assert max(p.detach().abs().max().item() for p in critic) > 0.01
 
 
-@pytest.mark.parametrize("name", ["gan", "gan_gp", "gan_clip"])
-def test_the_two_optimizers_hold_the_generator_and_the_critic(name, request):
-    model = request.getfixturevalue(name)
+@pytest.mark.parametrize("loss", LOSSES)
+def test_the_two_optimizers_hold_the_generator_and_the_critic(loss, tiny):
+    model = tiny[loss]
     module = model.net_.module_
 
     def ids(optimizer):
@@ -217,9 +224,9 @@ def test_the_two_optimizers_hold_the_generator_and_the_critic(name, request):
     ("wgan-gp", lambda rng, shape: rng.standard_normal(shape)),
     ("wgan-clip", lambda rng, shape: rng.uniform(-1.0, 1.0, shape)),
 ])
-def test_sample_decodes_the_losss_noise_in_the_units_of_X(data, loss, draw):
+def test_sample_decodes_the_losss_noise_in_the_units_of_X(data, tiny, loss, draw):
     X, _ = data
-    model = TrajectoryGAN(loss=loss, **TINY).fit(X)
+    model = tiny[loss]
     z = draw(np.random.RandomState(3), (6, model.latent_dim))
     generator = copy.deepcopy(model.net_.module_.generator).to(torch.float64)
     with torch.no_grad():
@@ -265,35 +272,22 @@ def test_history_has_the_losses_of_every_epoch(data):
         assert len(history[:, key]) == 10 and np.all(np.isfinite(history[:, key]))
 
 
-def test_train_loss_is_the_critic_loss_plus_the_penalty(gan, gan_gp, gan_clip):
+def test_train_loss_is_the_critic_loss_plus_the_penalty(tiny):
     # without a penalty (weight clipping) they are the same number
-    assert_allclose(gan_clip.history_[:, "train_loss"], gan_clip.history_[:, "critic_loss"],
-                    rtol=1e-6, atol=1e-7)
-    # the gradient penalties are non-negative, and they are not zero
-    for model in (gan, gan_gp):
+    clip = tiny["wgan-clip"].history_
+    assert_allclose(clip[:, "train_loss"], clip[:, "critic_loss"], rtol=1e-6, atol=1e-7)
+    # the gradient penalties are positive
+    for model in (tiny["ns-r1"], tiny["wgan-gp"]):
         excess = (np.array(model.history_[:, "train_loss"])
                   - np.array(model.history_[:, "critic_loss"]))
-        assert np.all(excess >= -1e-6) and np.all(excess > 0)
+        assert np.all(excess > 0)
 
 
-def test_early_stopping_records_the_critics_estimate_per_epoch(data):
-    X, _ = data
-    model = TrajectoryGAN(early_stopping=True, validation_fraction=0.2,
-                          **{**TINY, "max_epochs": 6}).fit(X)
-    history = model.history_
-    valid = history[:, "valid_loss"]
-    assert len(valid) == len(history) and np.all(np.isfinite(valid))
-    # 20 % of 200 rows were held out, in two batches of at most 32
-    assert sum(b["valid_batch_size"] for b in history[-1, "batches"]
-               if "valid_batch_size" in b) == 40
-    assert model.net_.train_split is None
-
-
+@pytest.mark.slow
 def test_early_stopping_keeps_a_trained_generator(data):
     """The restored weights must be a model worth keeping: at least as good
-    as a per-time-step Gaussian, which the same run without early stopping
-    beats by a factor of 6 (observed 0.0090 with early
-    stopping, 0.0062 without, 0.036 for the Gaussian)."""
+    as a per-time-step Gaussian (which the same run without early stopping
+    beats by half, see test_samples_beat_an_independent_gaussian_per_time_step)."""
     X, X_test = data
     model = TrajectoryGAN(early_stopping=True, **LEARN).fit(X)
     n = len(X_test)
@@ -303,33 +297,11 @@ def test_early_stopping_keeps_a_trained_generator(data):
 
 
 # --------------------------------------------------------------------------
-# sample
-# --------------------------------------------------------------------------
-
-def test_sample_shapes_and_seeding(gan):
-    first = gan.sample(7, random_state=0)
-    assert first.shape == (7, N_STEPS) and first.dtype == np.float64
-    assert gan.sample().shape == (1, N_STEPS)
-    assert_array_equal(gan.sample(7, random_state=0), first)
-    assert_array_equal(gan.sample(7, random_state=np.random.RandomState(0)), first)
-    assert np.all(gan.sample(7, random_state=1) != first)
-    # one row does not depend on how many are drawn with it
-    assert_allclose(gan.sample(1, random_state=0), first[:1], rtol=1e-12, atol=1e-12)
-
-
-@pytest.mark.parametrize("n_samples", [0, -1, 1.5, "3"])
-def test_sample_rejects_a_bad_count(gan, n_samples):
-    with pytest.raises(ValueError, match="'n_samples' parameter of TrajectoryGAN.sample "
-                                         "must be"):
-        gan.sample(n_samples)
-
-
-# --------------------------------------------------------------------------
 # score
 # --------------------------------------------------------------------------
 
-def test_score_is_minus_the_mmd_to_seeded_samples(gan, data):
-    _, X_test = data
+def test_score_is_minus_the_mmd_to_seeded_samples(tiny, data):
+    gan, (_, X_test) = tiny["ns-r1"], data
     score = gan.score(X_test)
     assert isinstance(score, float)
     expected = -maximum_mean_discrepancy(X_test, gan.sample(len(X_test), random_state=0))
@@ -339,107 +311,25 @@ def test_score_is_minus_the_mmd_to_seeded_samples(gan, data):
         X_test[:10], gan.sample(10, random_state=0))
 
 
+@pytest.mark.slow
 def test_score_ranks_real_trajectories_above_noise_and_shuffled_ones(gan, data):
     X, X_test = data
     real = gan.score(X_test)
     shuffled = gan.score(X_test[:, np.random.RandomState(0).permutation(N_STEPS)])
     noise = gan.score(_gaussian_draw(X, len(X_test))(0))
-    # observed: -0.0056 (real), -0.030 (Gaussian), -0.41 (shuffled)
     assert real > noise + 0.01
     assert real > shuffled + 0.1
 
 
-@pytest.mark.parametrize("bad, match", [
-    (lambda X: X[:1], "at least 2 rows in X, got 1"),
-    (lambda X: X[:, :40], "X has 40 features, but TrajectoryGAN is expecting 50 features"),
-    (lambda X: np.where(X == X[2, 3], np.nan, X), "Input X contains NaN"),
-])
-def test_score_rejects_bad_X(gan, data, bad, match):
-    _, X_test = data
-    with pytest.raises(ValueError, match=match):
-        gan.score(bad(X_test))
-
-
-@pytest.mark.parametrize("method, args", [("sample", ()), ("score", ("X",))])
-def test_methods_before_fit_raise_not_fitted(data, method, args):
-    args = tuple(data[1] if a == "X" else a for a in args)
-    with pytest.raises(NotFittedError, match="This TrajectoryGAN instance is not fitted yet"):
-        getattr(TrajectoryGAN(**TINY), method)(*args)
-
-
-# --------------------------------------------------------------------------
-# determinism, persistence and the caller's state
-# --------------------------------------------------------------------------
-
-def test_same_int_seed_gives_identical_samples(tiny, data):
-    X, _ = data
-    again = TrajectoryGAN(**TINY).fit(X)
-    assert_array_equal(again.sample(20, random_state=0), tiny.sample(20, random_state=0))
-    other = TrajectoryGAN(**{**TINY, "random_state": 1}).fit(X)
-    assert np.abs(other.sample(20, random_state=0) - tiny.sample(20, random_state=0)).max() > 1e-3
-
-
-@pytest.mark.parametrize("params", [{}, {"loss": "wgan-clip"}, {"early_stopping": True}])
-def test_fit_leaves_the_callers_torch_rng_alone(data, params):
-    X, _ = data
-    torch.manual_seed(1234)
-    np.random.seed(99)
-    before, numpy_before = torch.random.get_rng_state(), np.random.get_state()[1]
-    TrajectoryGAN(**TINY, **params).fit(X).partial_fit(X)
-    assert torch.equal(torch.random.get_rng_state(), before)
-    assert_array_equal(np.random.get_state()[1], numpy_before)
-
-
-def test_pickle_round_trip_samples_identically(gan, data):
-    _, X_test = data
-    restored = pickle.loads(pickle.dumps(gan))
-    assert_array_equal(restored.sample(20, random_state=0), gan.sample(20, random_state=0))
-    assert restored.score(X_test) == gan.score(X_test)
-    assert len(restored.history_) == len(gan.history_)
-
-
-def test_the_callers_X_is_not_modified(data):
-    X, X_test = data
-    X_copy, X_test_copy = X.copy(), X_test.copy()
-    model = TrajectoryGAN(early_stopping=True, **TINY).fit(X)
-    model.partial_fit(X)
-    model.score(X_test)
-    assert_array_equal(X, X_copy)
-    assert_array_equal(X_test, X_test_copy)
+def test_score_needs_two_rows(tiny, data):
+    # (the other bad X: test_base.py::test_methods_reject_bad_X)
+    with pytest.raises(ValueError, match="at least 2 rows in X, got 1"):
+        tiny["ns-r1"].score(data[1][:1])
 
 
 # --------------------------------------------------------------------------
 # continuing to train
 # --------------------------------------------------------------------------
-
-def test_warm_start_and_partial_fit_continue_training(data):
-    X, _ = data
-    model = TrajectoryGAN(warm_start=True, **TINY).fit(X)
-    before = model.sample(5, random_state=0)
-    model.fit(X)
-    assert len(model.history_) == 6
-    assert not np.allclose(model.sample(5, random_state=0), before)
-    model.partial_fit(X)
-    assert len(model.history_) == 7
-    # the optimizers carry on: their state was not reset
-    assert model.net_.critic_optimizer_.state
-    model.set_params(warm_start=False).fit(X)
-    assert len(model.history_) == 3
-
-
-@pytest.mark.parametrize("change, match", [
-    ({"loss": "wgan-clip"}, "after changing loss from 'ns-r1' to 'wgan-clip'"),
-    ({"latent_dim": 8}, "after changing latent_dim from 4 to 8"),
-])
-def test_continuing_refuses_a_changed_network(data, change, match):
-    X, _ = data
-    model = TrajectoryGAN(warm_start=True, **TINY).fit(X)
-    model.set_params(**change)
-    with pytest.raises(ValueError, match="Cannot continue training .*" + match):
-        model.fit(X)
-    with pytest.raises(ValueError, match="Cannot continue training"):
-        model.partial_fit(X)
-
 
 def test_warm_start_uses_a_changed_n_critic(data):
     X, _ = data
@@ -449,6 +339,10 @@ def test_warm_start_uses_a_changed_n_critic(data):
     # n_critic sets the training steps, not the network: the next fit uses it
     model.set_params(n_critic=1).fit(X[:192])
     assert _step_counts(model.history_, slice(3, 6)) == (36, 36)
+    # the optimizers' states carried on: Adam counted every step
+    for optimizer, steps in [(model.net_.optimizer_, 12 + 36),
+                             (model.net_.critic_optimizer_, 36 + 36)]:
+        assert all(state["step"].item() == steps for state in optimizer.state.values())
 
 
 def test_warm_start_uses_a_changed_clip_value(data):
@@ -460,32 +354,13 @@ def test_warm_start_uses_a_changed_clip_value(data):
 
 
 # --------------------------------------------------------------------------
-# hyperparameters and scikit-learn composition
+# scikit-learn composition
 # --------------------------------------------------------------------------
-
-@pytest.mark.parametrize("params, match", [
-    ({"loss": "wgan"}, "The 'loss' parameter of TrajectoryGAN must be a str among"),
-    ({"n_critic": 0}, "The 'n_critic' parameter of TrajectoryGAN must be an int in the range"),
-    ({"n_critic": 2.5}, "The 'n_critic' parameter of TrajectoryGAN must be an int"),
-    ({"gp_weight": -1}, r"The 'gp_weight' parameter of TrajectoryGAN must be a float in the "
-                        r"range \[0"),
-    ({"clip_value": 0}, r"The 'clip_value' parameter of TrajectoryGAN must be a float in the "
-                        r"range \(0"),
-    ({"latent_dim": 0}, "The 'latent_dim' parameter of TrajectoryGAN must be an int in the"),
-])
-def test_bad_hyperparameters_are_named(data, params, match):
-    X, _ = data
-    model = TrajectoryGAN(**{**TINY, **params})
-    with pytest.raises(ValueError, match=match):
-        model.fit(X)
-    assert not hasattr(model, "net_")
-
 
 def test_grid_search_tunes_n_critic_by_the_score(data):
     X, _ = data
     search = GridSearchCV(TrajectoryGAN(**TINY), {"n_critic": [1, 5]}, cv=2).fit(X)
-    assert search.best_params_["n_critic"] in (1, 5)
     scores = search.cv_results_["mean_test_score"]
-    assert scores.shape == (2,) and np.all(np.isfinite(scores)) and np.all(scores <= 1)
+    assert scores.shape == (2,) and np.all(np.isfinite(scores))
     assert search.best_score_ == pytest.approx(scores.max())
     assert search.best_estimator_.n_critic == search.best_params_["n_critic"]

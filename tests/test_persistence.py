@@ -8,8 +8,8 @@ a machine without CUDA (simulated here on CPU, see
 ``torch.load(..., weights_only=True)`` wherever pendsk or skorch loads
 weights.
 
-Models are fitted once per module, tiny and for a few epochs: what is
-compared is the round trip, not the quality of the fit.
+The models are the small ones of conftest.py: what is compared is the
+round trip, not the quality of the fit.
 """
 
 import ast
@@ -30,83 +30,13 @@ from numpy.testing import assert_array_equal
 from skorch.exceptions import DeviceWarning
 
 import pendsk
-from pendsk import (BetaVAE, GaussianRegressor, PendulumSimulator, TrajectoryGAN,
-                    TrajectoryRegressor)
-from pendsk.datasets import make_pendulum, make_pendulum_regression
-
-N_STEPS, DT = 50, 0.1
-
-
-@pytest.fixture(scope="module")
-def data():
-    """Regression rows and trajectories (with their parameter rows)."""
-    X_reg, y_reg = make_pendulum_regression(n_trajectories=4, n_steps=N_STEPS, dt=DT,
-                                            random_state=0)
-    X, factors = make_pendulum(n_samples=40, n_steps=N_STEPS, dt=DT, noise_std=0.01,
-                               noise_growth=0.0, random_state=0)
-    return {"reg": (X_reg, y_reg), "traj": (X, factors)}
-
-
-def _fit(name, data):
-    X_reg, y_reg = data["reg"]
-    X, factors = data["traj"]
-    net = dict(max_epochs=3, batch_size=16, random_state=0)
-    if name == "PendulumSimulator":
-        return PendulumSimulator(n_steps=N_STEPS, dt=DT, noise_std=0.01,
-                                 random_state=0).fit(factors)
-    if name == "TrajectoryRegressor":
-        return TrajectoryRegressor(hidden_layer_sizes=(16,), **net).fit(X_reg, y_reg)
-    if name == "GaussianRegressor":
-        return GaussianRegressor(hidden_layer_sizes=(16,), **net).fit(X_reg, y_reg)
-    if name == "TrajectoryGAN":
-        return TrajectoryGAN(hidden_layer_sizes=(16, 16), **net).fit(X)
-    return BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), **net).fit(X)
-
-
-#: Every output method of each estimator, as ``(label, call(est, data))``.
-OUTPUTS = {
-    "PendulumSimulator": [
-        ("transform", lambda est, d: est.transform(d["traj"][1])),
-        ("sample", lambda est, d: est.sample(5, random_state=0)),
-        ("sample(return_params)",
-         lambda est, d: np.hstack(est.sample(3, random_state=1, return_params=True))),
-        ("get_feature_names_out", lambda est, d: est.get_feature_names_out()),
-    ],
-    "TrajectoryRegressor": [
-        ("predict", lambda est, d: est.predict(d["reg"][0])),
-        ("score", lambda est, d: est.score(*d["reg"])),
-    ],
-    "GaussianRegressor": [
-        ("predict", lambda est, d: est.predict(d["reg"][0])),
-        ("predict(return_std)",
-         lambda est, d: np.stack(est.predict(d["reg"][0], return_std=True))),
-        ("predict_interval", lambda est, d: np.stack(est.predict_interval(d["reg"][0]))),
-        ("sample_y", lambda est, d: est.sample_y(d["reg"][0], n_samples=3, random_state=0)),
-        ("score", lambda est, d: est.score(*d["reg"])),
-    ],
-    "TrajectoryGAN": [
-        ("sample", lambda est, d: est.sample(7, random_state=0)),
-        ("score", lambda est, d: est.score(d["traj"][0])),
-    ],
-    "BetaVAE": [
-        ("transform", lambda est, d: est.transform(d["traj"][0])),
-        ("inverse_transform",
-         lambda est, d: est.inverse_transform(est.transform(d["traj"][0]))),
-        ("sample", lambda est, d: est.sample(7, random_state=0)),
-        ("score_samples", lambda est, d: est.score_samples(d["traj"][0])),
-        ("score", lambda est, d: est.score(d["traj"][0])),
-        ("traverse", lambda est, d: est.traverse(1, values=[-1.0, 0.0, 2.0],
-                                                 z=[0.1, -0.2, 0.3])),
-        ("get_feature_names_out", lambda est, d: est.get_feature_names_out()),
-    ],
-}
-NEURAL = ["TrajectoryRegressor", "GaussianRegressor", "TrajectoryGAN", "BetaVAE"]
+from conftest import NEURAL, OUTPUTS, fit_args, small
 
 
 @pytest.fixture(scope="module", params=list(OUTPUTS))
-def fitted(request, data):
+def fitted(request, data, fitted_small):
     """``(name, fitted estimator, its outputs)`` for each of the five."""
-    est = _fit(request.param, data)
+    est = fitted_small(request.param)
     return request.param, est, {label: call(est, data) for label, call in
                                 OUTPUTS[request.param]}
 
@@ -130,9 +60,13 @@ def test_round_trip_gives_identical_outputs(fitted, data, how, tmp_path):
     else:
         loaded = _joblib_round_trip(est, tmp_path / "model.joblib",
                                     compress=3 if how.endswith("compressed") else 0)
-    assert type(loaded) is type(est) and loaded is not est
+    assert type(loaded) is type(est)
     assert loaded.get_params().keys() == est.get_params().keys()
     _assert_same_outputs(name, loaded, expected, data)
+    if name in NEURAL:
+        # the pickle carries the network and its history, not the training data
+        assert loaded.net_.train_split is None
+        assert len(loaded.history_) == len(est.history_)
     # the seeded outputs follow their seed (equal above is not a constant)
     if name != "TrajectoryRegressor":
         draw = (partial(loaded.sample_y, data["reg"][0][:5]) if name == "GaussianRegressor"
@@ -141,20 +75,19 @@ def test_round_trip_gives_identical_outputs(fitted, data, how, tmp_path):
 
 
 @pytest.mark.parametrize("name", NEURAL)
-def test_training_continues_identically_after_a_round_trip(name, data):
-    est = _fit(name, data)
+def test_training_continues_identically_after_a_round_trip(name, data, fitted_small):
+    args = fit_args(name, data)
+    est = small(name).fit(*args)
     loaded = pickle.loads(pickle.dumps(est))
-    args = data["reg"] if "Regressor" in name else (data["traj"][0],)
     for model in (est, loaded):
         model.partial_fit(*args)
         model.set_params(warm_start=True, max_epochs=2).fit(*args)
-    assert len(loaded.history_) == len(est.history_) == 3 + 1 + 2
+    assert len(loaded.history_) == len(est.history_) == small(name).max_epochs + 1 + 2
     for a, b in zip(est.net_.module_.parameters(), loaded.net_.module_.parameters()):
         assert torch.equal(a, b)
-    # and they did train: the weights moved from the unpickled ones
-    before = pickle.loads(pickle.dumps(_fit(name, data)))
+    # and they did train: the weights moved from the fitted ones
     assert not all(torch.equal(a, b) for a, b in zip(
-        before.net_.module_.parameters(), est.net_.module_.parameters()))
+        fitted_small(name).net_.module_.parameters(), est.net_.module_.parameters()))
 
 
 # -- a model trained on CUDA, loaded on a machine without it -------------------------
@@ -219,10 +152,11 @@ def test_the_simulated_cuda_pickle_needs_a_map_location():
 
 @pytest.mark.parametrize("name", NEURAL)
 @pytest.mark.parametrize("how", ["pickle", "joblib"])
-def test_a_cuda_trained_model_loads_and_predicts_on_cpu(name, how, data, tmp_path):
+def test_a_cuda_trained_model_loads_and_predicts_on_cpu(name, how, data, fitted_small,
+                                                       tmp_path):
     if torch.cuda.is_available():
         pytest.skip("the simulation is of a machine without CUDA")
-    est = _fit(name, data)
+    est = fitted_small(name)
     expected = {label: call(est, data) for label, call in OUTPUTS[name]}
     on_cuda = _as_if_trained_on_cuda(est)
     with tagged_as_cuda():
@@ -259,17 +193,17 @@ def _tensors(component):
 
 @pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
 @pytest.mark.parametrize("name", ["TrajectoryRegressor", "BetaVAE"])
-def test_a_cuda_trained_model_continues_training_on_cpu(name, how, data):
+def test_a_cuda_trained_model_continues_training_on_cpu(name, how, data, fitted_small):
     if torch.cuda.is_available():
         pytest.skip("the simulation is of a machine without CUDA")
-    on_cuda = _as_if_trained_on_cuda(_fit(name, data))
+    on_cuda = _as_if_trained_on_cuda(fitted_small(name))
     with tagged_as_cuda():
         blob = pickle.dumps(on_cuda)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeviceWarning)
         loaded = pickle.loads(blob)
     assert loaded.device_ == torch.device("cpu")
-    args = data["reg"] if "Regressor" in name else (data["traj"][0],)
+    args = fit_args(name, data)
     n_epochs = len(loaded.history_)
     if how == "partial_fit":
         loaded.set_params(device="cpu").partial_fit(*args)
@@ -295,8 +229,8 @@ def torch_load_calls(monkeypatch):
 
 
 @pytest.mark.parametrize("name", NEURAL)
-def test_unpickling_loads_weights_with_weights_only(name, data, torch_load_calls):
-    est = _fit(name, data)
+def test_unpickling_loads_weights_with_weights_only(name, fitted_small, torch_load_calls):
+    est = fitted_small(name)
     assert est.net_.torch_load_kwargs is None  # skorch's default: weights_only=True
     blob = pickle.dumps(est)
     with warnings.catch_warnings():
@@ -307,8 +241,8 @@ def test_unpickling_loads_weights_with_weights_only(name, data, torch_load_calls
     assert all(kwargs.get("weights_only") is True for kwargs in torch_load_calls)
 
 
-def test_skorch_load_params_uses_weights_only(data, torch_load_calls, tmp_path):
-    est = _fit("BetaVAE", data)
+def test_skorch_load_params_uses_weights_only(data, fitted_small, torch_load_calls, tmp_path):
+    est = fitted_small("BetaVAE")
     est.net_.save_params(f_params=tmp_path / "params.pt",
                          f_optimizer=tmp_path / "optimizer.pt")
     other = copy.deepcopy(est)
