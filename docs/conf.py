@@ -69,7 +69,8 @@ def _sklearn_methods():
     return {f"pendsk.{cls.__name__}": sorted(
                 name for name in dir(cls)
                 if not name.startswith("_") and _from_sklearn(getattr(cls, name, None)))
-            for cls in vars(pendsk).values() if isinstance(cls, type)}
+            for cls in (getattr(pendsk, name) for name in pendsk.__all__)
+            if isinstance(cls, type)}
 
 
 # the class template leaves these out of the "Methods" table ...

@@ -7,15 +7,17 @@ against torch's functional form.  How the estimators train them is tested in
 test_regression.py and test_base.py.
 """
 
+import math
+
 import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_array_equal
 from torch import nn
 
-from pendsk._modules import (ACTIVATIONS, MLP, GaussianMLP, GaussianNLLLoss,
+from pendsk._modules import (ACTIVATIONS, MLP, ELBOLoss, GaussianMLP, GaussianNLLLoss,
                              NonSaturatingLoss, WassersteinLoss, gradient_penalty,
-                             r1_penalty)
+                             r1_penalty, total_correlation)
 
 
 @pytest.fixture(autouse=True)
@@ -263,3 +265,49 @@ def test_gradient_penalty_is_the_squared_distance_of_the_gradient_norm_from_1():
     torch.testing.assert_close(
         gradient_penalty(_linear_critic([0.6, 0.8]), torch.randn(6, 2), torch.randn(6, 2)),
         torch.tensor(0.0), atol=1e-6, rtol=0)
+
+
+# -- total correlation (β-TCVAE) ----------------------------------------------
+
+def _gaussian_codes(correlated, n=500, sd=0.3, seed=0):
+    """Codes of n rows with posteriors N(mean, sd²): two independent
+    dimensions, or two that share one factor."""
+    g = torch.Generator().manual_seed(seed)
+    if correlated:
+        a = torch.randn(n, 1, generator=g, dtype=torch.float64)
+        mean = torch.cat([a, a], 1)
+    else:
+        mean = torch.randn(n, 2, generator=g, dtype=torch.float64)
+    log_var = torch.full_like(mean, 2 * math.log(sd))
+    z = mean + sd * torch.randn(mean.shape, generator=g, dtype=torch.float64)
+    return z, mean, log_var
+
+
+def test_total_correlation_of_independent_and_shared_codes():
+    # mutual information of the two dimensions of q(z): 0 for independent
+    # codes; for z_d = a + e_d (a ~ N(0, 1), e_d ~ N(0, 0.09)) it is
+    # -log(1 - rho²) / 2 with rho = 1 / 1.09, 0.92 nats
+    exact = -0.5 * math.log(1 - (1 / 1.09) ** 2)
+    independent = total_correlation(*_gaussian_codes(False), dataset_size=500).item()
+    shared = total_correlation(*_gaussian_codes(True), dataset_size=500).item()
+    assert abs(independent) < 0.2
+    assert shared == pytest.approx(exact, abs=0.6)
+    assert shared > independent + 0.5
+
+
+def test_total_correlation_of_one_row_is_zero_and_gradients_flow():
+    z, mean, log_var = _gaussian_codes(True, n=8)
+    assert total_correlation(z[:1], mean[:1], log_var[:1], dataset_size=10).item() == 0.0
+    mean = mean.clone().requires_grad_(True)
+    total_correlation(z, mean, log_var, dataset_size=100).backward()
+    assert torch.isfinite(mean.grad).all() and mean.grad.abs().sum() > 0
+
+
+def test_elbo_loss_adds_the_weighted_total_correlation():
+    z, mean, log_var = _gaussian_codes(True, n=16)
+    x = torch.randn(16, 5, dtype=torch.float64)
+    y_pred = (torch.zeros_like(x), torch.zeros(5, dtype=torch.float64), mean, log_var, z)
+    plain = ELBOLoss(beta=2.0)(y_pred, x)
+    tc = total_correlation(z, mean, log_var, dataset_size=100)
+    weighted = ELBOLoss(beta=2.0, tc_weight=3.0, dataset_size=100)(y_pred, x)
+    assert weighted.item() == pytest.approx(plain.item() + 3.0 * tc.item(), rel=1e-12)

@@ -22,9 +22,11 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
 from pendsk import BetaVAE, PendulumSimulator
+from pendsk._modules import total_correlation
 from pendsk.datasets import make_pendulum
 
 #: 5 s of motion (about two periods) in 50 steps, nearly noise-free.
@@ -303,6 +305,35 @@ def test_capacity_accepts_a_list_and_numpy_numbers(data):
     for capacity in ([2.0, 4], (np.float64(2.0), np.int64(4)), (2, 4)):
         model = BetaVAE(**TINY, capacity=capacity).fit(X)
         assert model.net_.criterion_.capacity == pytest.approx(2.0)
+
+
+def test_tc_weight_reaches_the_loss_with_the_training_rows(data):
+    X, *_ = data
+    model = BetaVAE(**TINY, tc_weight=5.0, early_stopping=True,
+                    validation_fraction=0.25).fit(X)
+    assert model.net_.criterion_.tc_weight == 5.0
+    assert model.net_.criterion_.dataset_size == 150  # the rows it trains on
+    assert model.set_params(tc_weight=0.0).fit(X).net_.criterion_.tc_weight == 0.0
+    with pytest.raises(InvalidParameterError, match="'tc_weight' parameter"):
+        BetaVAE(**TINY, tc_weight=-1.0).fit(X)
+
+
+@pytest.mark.slow
+def test_tc_weight_lowers_the_total_correlation_of_the_codes(data):
+    X, *_ = data
+
+    def tc(model):
+        # the codes' total correlation on the training rows, one draw each
+        Xs = torch.as_tensor(model._x_scaler.transform(X))
+        module = model._module64()
+        with torch.no_grad():
+            mean, log_var = module.encode(Xs)
+            z = mean + torch.randn(mean.shape, generator=torch.Generator().manual_seed(0),
+                                   dtype=mean.dtype) * torch.exp(0.5 * log_var)
+            return total_correlation(z, mean, log_var, len(X)).item()
+    plain = BetaVAE(**LEARN, beta=1.0).fit(X)
+    penalised = BetaVAE(**LEARN, beta=1.0, tc_weight=9.0).fit(X)
+    assert tc(penalised) < 0.7 * tc(plain)
 
 
 # --------------------------------------------------------------------------
