@@ -403,7 +403,11 @@ class NeuralEstimator(BaseEstimator):
       training call (settings that do not shape the network);
     - ``_extra_callbacks(n_epochs)``: estimator-specific skorch callbacks;
     - ``_network_params``: the hyperparameters that shape the network, which
-      warm starts and ``partial_fit`` must not change.
+      warm starts and ``partial_fit`` must not change;
+    - ``_auto_steps``: the optimizer steps of ``max_epochs="auto"`` at 400
+      rows (generative models);
+    - ``_train(net, train_set, ours)``: may be extended to fit more state
+      once the network is trained (BetaVAE's ``prior_``).
 
     Methods after ``fit`` read fitted state (the module's own sizes, the
     scalers), never a hyperparameter that ``set_params`` may have changed.

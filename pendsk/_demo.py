@@ -21,7 +21,7 @@ from . import __version__
 from ._gan import TrajectoryGAN
 from ._regression import GaussianRegressor, TrajectoryRegressor
 from ._simulator import PendulumSimulator
-from ._vae import BetaVAE
+from ._vae import BetaVAE, _marginals
 from .datasets import ARTICLE_G, make_pendulum, make_pendulum_regression
 from .metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap
 from .physics import amplitude, period
@@ -320,9 +320,11 @@ def _vae_section(report, quick, seed, data, fitted):
     X_tr, X_te, factors = data
     report.section(
         "vae", "BetaVAE: trajectories from a latent code you can turn",
-        "β = 1 for samples; β = 10 for the latent traversals: each panel moves one "
-        "latent dimension of one prior draw (blue), up (green) and down (red), the "
-        "article's picture.  MIG measures how much each factor is captured by a "
+        "β = 1 for samples, drawn from a Gaussian mixture fitted to the codes of the "
+        "training rows (sampling N(0, I) would fall into the prior's holes); β = 10 for "
+        "the latent traversals: each panel moves one latent dimension of the fitted "
+        "prior's most probable code (blue), up (green) and down (red), the article's "
+        "picture.  MIG measures how much each factor is captured by a "
         "single latent dimension (0 to 1); the identifiable factors are the "
         "amplitude θ_max and the period, since mass never shows in an undamped "
         "pendulum and g and L act only through g/L.")
@@ -331,7 +333,7 @@ def _vae_section(report, quick, seed, data, fitted):
     identifiable = np.column_stack([amplitude(F[:, 0], F[:, 1], F[:, 2], g=G),
                                     period(F[:, 0], F[:, 1], F[:, 2], g=G)])
     X_all = np.vstack([X_tr, X_te])
-    pca = PCA(models[1].latent_dim).fit(X_tr)
+    pca = PCA(len(models[1].get_feature_names_out())).fit(X_tr)
     report.number("pca_heldout_rmse_rad", float(np.sqrt(np.mean(
         (pca.inverse_transform(pca.transform(X_te)) - X_te) ** 2))))
     active = {}
@@ -353,19 +355,22 @@ def _vae_section(report, quick, seed, data, fitted):
                        "BetaVAE", seed)
 
     vae = models[10]
-    z = np.random.default_rng(seed).standard_normal(vae.latent_dim)
+    # the fitted prior's most probable code (traverse's default start), each
+    # dimension moved by two of the prior's standard deviations
+    mean, std = _marginals(vae.prior_)
+    latent_dim = len(mean)
     n_cols = 3
-    fig, axes = _figure(-(-vae.latent_dim // n_cols), n_cols, width=3.6)
-    # red: decrease, blue: the sampled code, green: increase
+    fig, axes = _figure(-(-latent_dim // n_cols), n_cols, width=3.6)
+    # red: decrease, blue: the prior's code, green: increase
     cmap = ListedColormap(["tab:red", "tab:blue", "tab:green"])
-    for dim, ax in zip(range(vae.latent_dim), axes):
-        values = z[dim] + np.array([-2.0, 0.0, 2.0])
-        plot_latent_traversal(vae.traverse(dim, values, z=z), values, ax=ax, cmap=cmap,
+    for dim, ax in zip(range(latent_dim), axes):
+        values = mean[dim] + std[dim] * np.array([-2.0, 0.0, 2.0])
+        plot_latent_traversal(vae.traverse(dim, values), values, ax=ax, cmap=cmap,
                               title=f"dimension {dim}" + ("" if active[10][dim] else " (inactive)"))
-    for ax in axes[vae.latent_dim:]:
+    for ax in axes[latent_dim:]:
         ax.set_visible(False)
     report.figure(fig, "vae_traversals.png", "BetaVAE(beta=10): one panel per latent "
-                  "dimension, decrease (red), sampled code (blue), increase (green)")
+                  "dimension, decrease (red), the prior's code (blue), increase (green)")
     report.done()
 
 

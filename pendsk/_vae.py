@@ -5,19 +5,55 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
 from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
 from ._modules import VAE, ELBOLoss
+from ._random import child_seed
 from ._validation import Count, naming
 
 __all__ = ["BetaVAE"]
 
 #: Standard-normal draws per row in the Monte-Carlo ELBO of score_samples.
 _ELBO_DRAWS = 64
+
+#: The fitted prior sees this many codes drawn from each training row's
+#: posterior, fewer when that would exceed ``_PRIOR_POINTS`` codes in all
+#: (but at least one per row).
+_PRIOR_DRAWS, _PRIOR_POINTS = 10, 10_000
+
+
+def _standard_normal(latent_dim):
+    """N(0, I) as a one-component, already fitted :class:`GaussianMixture`."""
+    prior = GaussianMixture(n_components=1, covariance_type="full")
+    eye = np.eye(latent_dim)[None]
+    prior.weights_, prior.means_ = np.ones(1), np.zeros((1, latent_dim))
+    prior.covariances_, prior.precisions_, prior.precisions_cholesky_ = eye, eye, eye
+    prior.converged_, prior.n_iter_, prior.lower_bound_ = True, 0, np.nan
+    prior.n_features_in_ = latent_dim
+    return prior
+
+
+def _draw_codes(prior, n_samples, rng):
+    """``n_samples`` codes from the fitted full-covariance mixture ``prior``,
+    in random order, with the RandomState ``rng``."""
+    component = rng.choice(len(prior.weights_), size=n_samples, p=prior.weights_)
+    chol = np.linalg.cholesky(prior.covariances_)
+    eps = rng.standard_normal((n_samples, prior.means_.shape[1]))
+    return prior.means_[component] + np.einsum("nij,nj->ni", chol[component], eps)
+
+
+def _marginals(prior):
+    """Mean and standard deviation of each code dimension under ``prior``."""
+    weights = prior.weights_[:, None]
+    mean = (weights * prior.means_).sum(0)
+    second = (weights * (np.diagonal(prior.covariances_, axis1=1, axis2=2)
+                         + prior.means_ ** 2)).sum(0)
+    return mean, np.sqrt(np.maximum(second - mean ** 2, 0.0))
 
 
 class _AutoencoderNet(_Net):
@@ -28,21 +64,25 @@ class _AutoencoderNet(_Net):
 
 
 class _KLWeight(Callback):
-    """Sets the loss's β, γ and (Burgess et al.'s) capacity C, per epoch.
+    """Sets the loss's β, γ, total-correlation weight and (Burgess et al.'s)
+    capacity C, per epoch.
 
     ``capacity=(C_max, n_epochs)``: C rises linearly from 0 nats at the
     first epoch to ``C_max`` at epoch ``n_epochs`` (counted over all of the
     net's training, so warm starts continue the ramp) and stays there.
     """
 
-    def __init__(self, beta, gamma, capacity):
+    def __init__(self, beta, gamma, capacity, tc_weight=0.0):
         self.beta = beta
         self.gamma = gamma
         self.capacity = capacity
+        self.tc_weight = tc_weight
 
-    def on_train_begin(self, net, **kwargs):
+    def on_train_begin(self, net, X=None, **kwargs):
         net.criterion_.beta = self.beta
         net.criterion_.gamma = self.gamma
+        net.criterion_.tc_weight = self.tc_weight
+        net.criterion_.dataset_size = len(X)
         net.criterion_.capacity = None
 
     def on_epoch_begin(self, net, **kwargs):
@@ -75,6 +115,25 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``C_max`` nats over ``n_epochs`` epochs; ``beta`` is then unused.
     gamma : float, default=1000.0
         Weight of ``|KL - C|`` with a ``capacity`` (Burgess et al.'s γ).
+    tc_weight : float, default=0.0
+        Extra weight of the total correlation of the codes (β-TCVAE [3]_):
+        the loss gains ``tc_weight * TC``, estimated on each batch by
+        minibatch-stratified sampling.  Chen et al.'s β-TCVAE with their
+        β = 6 is ``BetaVAE(beta=1, tc_weight=5)``: only the dependence
+        between dimensions is penalised more, not the information the codes
+        carry.
+    prior : {{"gmm", "standard"}}, default="gmm"
+        The distribution of codes that :meth:`sample` and :meth:`traverse`
+        use, fitted after each training call as ``prior_``.  ``"gmm"``: a
+        full-covariance :class:`~sklearn.mixture.GaussianMixture` of
+        ``prior_components`` components fitted to codes drawn from the
+        posteriors of the training rows (their aggregate posterior; ex-post
+        density estimation [4]_).  ``"standard"``: N(0, I), the prior the
+        loss uses (the article's sampling).  Training is the same either
+        way.
+    prior_components : int, default=20
+        Components of the ``"gmm"`` prior (at most the number of codes it
+        is fitted to).
     hidden_layer_sizes : array-like of int, default=(256, 128)
         Hidden widths of the encoder; the decoder uses them reversed (the
         article: (250, 100, 50)).
@@ -83,7 +142,13 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Nonlinearity after each hidden layer.{params}
 
     Attributes
-    ----------{attributes}
+    ----------
+    prior_ : sklearn.mixture.GaussianMixture
+        The fitted distribution of the codes that :meth:`sample` draws
+        from, over the space of :meth:`transform`'s output (a one-component
+        mixture with zero mean and identity covariance for
+        ``prior="standard"``).  Refitted by every :meth:`fit`, warm start
+        and :meth:`partial_fit`.{attributes}
 
     See Also
     --------
@@ -92,7 +157,20 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     Notes
     -----
-    Trajectories are standardised per time step inside the estimator.
+    ``max_epochs="auto"`` trains for S = 7000 optimizer steps at 400
+    training rows (1000 epochs of 7 batches of 64), 2.5 times as many on 10
+    times the rows.  Trajectories are standardised per time step inside
+    the estimator.
+
+    The KL term pulls each posterior towards N(0, I), but the codes of the
+    training rows together (the aggregate posterior) need not fill N(0, I):
+    codes drawn from N(0, I) then fall where no training row's code lies
+    (the "prior hole") and decode to trajectories unlike the data.  Hence
+    the default ``prior="gmm"``: after training, a Gaussian mixture is
+    fitted to codes drawn from the posteriors of the training rows
+    (``min(10, max(1, 10000 // n))`` per row, seeded from
+    ``random_state``), and :meth:`sample` draws from it.
+
     Training runs in float32 (Adam); :meth:`transform`,
     :meth:`inverse_transform` and :meth:`score_samples` apply the trained
     weights in float64, so a row's result does not depend on the other
@@ -107,6 +185,10 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
        Constrained Variational Framework", ICLR 2017.
     .. [2] Burgess et al., "Understanding disentangling in β-VAE",
        arXiv:1804.03599, 2018.
+    .. [3] Chen, Li, Grosse and Duvenaud, "Isolating Sources of
+       Disentanglement in Variational Autoencoders", NeurIPS 2018.
+    .. [4] Ghosh, Sajjadi, Vergari, Black and Schölkopf, "From Variational
+       to Deterministic Autoencoders", ICLR 2020.
 
     Examples
     --------
@@ -127,26 +209,34 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     """
 
     _parameter_constraints = {
-        **NeuralEstimator._parameter_constraints,
-        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        **UnsupervisedNeuralEstimator._parameter_constraints,
+        "latent_dim": [Count(1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "capacity": ["array-like", None],
         "gamma": [Interval(Real, 0, None, closed="left")],
+        "tc_weight": [Interval(Real, 0, None, closed="left")],
+        "prior": [StrOptions({"gmm", "standard"})],
+        "prior_components": [Count(1, None, closed="left")],
     }
     _criterion = ELBOLoss
+    _auto_steps = 7000
     _net_class = _AutoencoderNet
     _network_params = ("latent_dim", *NeuralEstimator._network_params)
 
-    def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0,
-                 hidden_layer_sizes=(256, 128), activation="silu", lr=2e-3,
-                 lr_schedule="cosine", max_epochs=1000, batch_size=64, weight_decay=0.0,
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 warm_start=False, callbacks=None, device="cpu", random_state=None,
-                 verbose=0):
+    def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,
+                 prior="gmm", prior_components=20, hidden_layer_sizes=(256, 128),
+                 activation="silu", lr=2e-3, lr_schedule="cosine", max_epochs="auto",
+                 batch_size=64, weight_decay=0.0, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10,
+                 warm_start=False, callbacks=None, device="cpu", n_jobs=None,
+                 random_state=None, verbose=0):
         self.latent_dim = latent_dim
         self.beta = beta
         self.capacity = capacity
         self.gamma = gamma
+        self.tc_weight = tc_weight
+        self.prior = prior
+        self.prior_components = prior_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lr = lr
@@ -160,6 +250,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.warm_start = warm_start
         self.callbacks = callbacks
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -169,8 +260,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self._check_capacity()
         return super()._validate_fit_data(X, y, reset)
 
-    def _module_spec(self, n_features, n_outputs):
-        return VAE, dict(n_features=n_features, latent_dim=self.latent_dim,
+    def _module_spec(self, data):
+        return VAE, dict(n_features=data.X.shape[1], latent_dim=self.latent_dim,
                          hidden_layer_sizes=self._check_hidden_layer_sizes(),
                          activation=self.activation)
 
@@ -186,14 +277,36 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                              f"{self.capacity!r}.")
         return float(pair[0]), int(pair[1])
 
+    def _train(self, net, train_set, ours):
+        """Train, then fit ``prior_`` to the codes of the rows trained on."""
+        super()._train(net, train_set, ours)
+        self.prior_ = self._fit_prior(train_set.tensors[0].cpu().numpy())
+
+    def _fit_prior(self, Xs):
+        """The distribution of codes :meth:`sample` draws from, for the
+        standardised training rows ``Xs``."""
+        if self.prior == "standard":
+            return _standard_normal(self._n_features_out)
+        mean, log_var = self._forward(Xs, method="encode")
+        rng = np.random.default_rng(child_seed(self._entropy, len(self.net_.history), 1))
+        n_draws = min(_PRIOR_DRAWS, max(1, _PRIOR_POINTS // len(mean)))
+        codes = mean + np.exp(0.5 * log_var) * rng.standard_normal((n_draws, *mean.shape))
+        codes = codes.reshape(-1, mean.shape[1])
+        return GaussianMixture(
+            n_components=min(self.prior_components, len(codes)), covariance_type="full",
+            random_state=child_seed(self._entropy, len(self.net_.history), 2)).fit(codes)
+
     def _extra_callbacks(self, n_epochs):
-        return [("kl_weight", _KLWeight(self.beta, self.gamma, self._check_capacity()))]
+        return [("kl_weight", _KLWeight(self.beta, self.gamma, self._check_capacity(),
+                                        self.tc_weight))]
 
     # -- the latent code -------------------------------------------------------------
 
     @property
     def _n_features_out(self):
-        return self.latent_dim
+        """The fitted latent width (the module's, whatever ``latent_dim``
+        says now)."""
+        return self.net_.module_.latent_dim
 
     def transform(self, X):
         """Posterior means of the latent codes of ``X``.
@@ -215,9 +328,9 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         check_is_fitted(self)
         with naming(name):
             Z = check_array(Z, dtype=np.float64, input_name=name)
-        if Z.shape[1] != self.latent_dim:
+        if Z.shape[1] != self._n_features_out:
             raise ValueError(f"{name} has {Z.shape[1]} columns, but {type(self).__name__}"
-                             f" has latent_dim={self.latent_dim}.")
+                             f" was fitted with latent_dim={self._n_features_out}.")
         return Z
 
     def _decode(self, Z, name):
@@ -245,8 +358,11 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def sample(self, n_samples=1, random_state=None):
         """Draw new trajectories from the model.
 
-        Codes are drawn from the standard-normal prior, decoded, and the
-        learned observation noise is added.
+        Codes are drawn from the fitted prior ``prior_`` and decoded, and
+        the decoder's learned observation noise (one standard deviation per
+        time step) is added: draws from the model's distribution of
+        trajectories.  :meth:`inverse_transform` of codes from ``prior_``
+        gives the noise-free decoded means instead.
 
         Parameters
         ----------
@@ -262,7 +378,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
-        z = rng.standard_normal((n_samples, self.latent_dim))
+        z = _draw_codes(self.prior_, n_samples, rng)
         scale = np.exp(self.net_.module_.log_scale.detach().cpu().numpy().astype(np.float64))
 
         def noisy(mean):
@@ -277,17 +393,23 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """Decoded trajectories as one latent dimension moves.
 
         The article's picture: start from a code ``z``, set dimension
-        ``dim`` to each of ``values`` in turn and decode.
+        ``dim`` to each of ``values`` in turn and decode.  The defaults
+        come from the fitted prior ``prior_``, so that the codes lie where
+        the training rows' codes do (with ``prior="standard"``: zeros and
+        ``np.linspace(-2, 2, 5)``).
 
         Parameters
         ----------
         dim : int
             The latent dimension to move, in ``[0, latent_dim)``.
         values : array-like of shape (n_values,), default=None
-            Values given to that dimension; ``None`` means
-            ``np.linspace(-2, 2, 5)`` (±2 prior standard deviations).
+            Values given to that dimension; ``None`` means five values from
+            two standard deviations below to two above the prior's mean
+            along ``dim``, ``m + s * np.linspace(-2, 2, 5)``.
         z : array-like of shape (latent_dim,), default=None
-            The code the others keep; ``None`` is the prior mean (zeros).
+            The code the others keep; ``None`` is the mean of the prior's
+            heaviest component (a typical code, where the mixture's mean
+            may fall between components).
 
         Returns
         -------
@@ -295,22 +417,24 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             One decoded mean trajectory per value.
         """
         check_is_fitted(self)
-        if dim >= self.latent_dim:
-            raise ValueError(f"dim must be in [0, {self.latent_dim}) (latent_dim), "
+        latent_dim = self._n_features_out
+        if dim >= latent_dim:
+            raise ValueError(f"dim must be in [0, {latent_dim}) (the fitted latent_dim), "
                              f"got {dim}.")
         if values is None:
-            values = np.linspace(-2, 2, 5)
+            mean, std = _marginals(self.prior_)
+            values = mean[dim] + std[dim] * np.linspace(-2, 2, 5)
         with naming("values"):
             if np.ndim(values) != 1:
                 raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
             values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
                                  input_name="values").ravel()
         if z is None:
-            base = np.zeros((1, self.latent_dim))
+            base = self.prior_.means_[[np.argmax(self.prior_.weights_)]]
         else:
             with naming("z"):
                 if np.ndim(z) != 1:
-                    raise ValueError(f"z must be 1-D of length latent_dim={self.latent_dim}, "
+                    raise ValueError(f"z must be 1-D of length latent_dim={latent_dim}, "
                                      f"got shape {np.shape(z)}.")
             base = self._validate_codes(np.reshape(z, (1, -1)), "z")
         codes = np.repeat(base, len(values), axis=0)
@@ -322,9 +446,10 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def score_samples(self, X):
         """Evidence lower bound (ELBO) of each trajectory, in nats (β = 1).
 
-        A lower bound on ``log p(x)`` under the model, in the units of
-        ``X``, whatever β the model was trained with, so models trained with
-        different β compare fairly.
+        A lower bound on ``log p(x)`` under the model with the N(0, I)
+        prior that training used (not the fitted ``prior_``), in the units
+        of ``X``, whatever β the model was trained with, so models trained
+        with different β compare fairly.
 
         Parameters
         ----------
@@ -341,7 +466,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _elbo(self, X, reduce=None):
         """ELBO of each row of ``X`` in the units of X, or ``reduce`` of them."""
         Xs = self._validate_X(X)
-        eps = torch.randn(_ELBO_DRAWS, self.latent_dim, dtype=torch.float64,
+        eps = torch.randn(_ELBO_DRAWS, self._n_features_out, dtype=torch.float64,
                           generator=torch.Generator().manual_seed(0))
         # the density of the standardised rows, back in the units of X
         shift = np.log(self._x_scaler.scale_).sum()

@@ -278,8 +278,9 @@ def plot_latent_traversal(traversals, values=None, *, dt=0.01, ax=None, cmap="co
         :meth:`BetaVAE.traverse(dim, values) <pendsk.BetaVAE.traverse>`.
     values : array-like of shape (n_values,), default=None
         The latent value of each row; ``None`` means
-        ``np.linspace(-2, 2, n_values)``, the range of ``traverse``'s own
-        default (±2 prior standard deviations).
+        ``np.linspace(-2, 2, n_values)``: ±2 standard deviations of an
+        N(0, 1) prior, ``traverse``'s default with ``prior="standard"``.
+        With a fitted prior, pass the values given to ``traverse``.
     dt : float, default=0.01
         Time between samples [s].
     ax : matplotlib Axes, default=None

@@ -41,7 +41,8 @@ def trajectories():
 
 @pytest.fixture(scope="module")
 def vae(trajectories):
-    return BetaVAE(max_epochs=2, hidden_layer_sizes=(8,), random_state=0).fit(trajectories)
+    return BetaVAE(max_epochs=2, hidden_layer_sizes=(8,), prior="standard",
+                   random_state=0).fit(trajectories)
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +254,8 @@ def test_plot_latent_traversal_lines_and_colorbar(vae):
 
 
 def test_plot_latent_traversal_default_values_match_traverse(vae):
-    # BetaVAE.traverse's default values are np.linspace(-2, 2, 5); so is the plot's
+    # with the N(0, I) prior, BetaVAE.traverse's default values are
+    # np.linspace(-2, 2, 5); so is the plot's
     np.testing.assert_array_equal(vae.traverse(0), vae.traverse(0, np.linspace(-2, 2, 5)))
     default = plot_latent_traversal(vae.traverse(0))
     explicit = plot_latent_traversal(vae.traverse(0), np.linspace(-2, 2, 5))

@@ -181,7 +181,9 @@ def test_elbo_is_a_density_in_the_units_of_X(tiny, data, c):
 # traverse
 # --------------------------------------------------------------------------
 
-def test_traverse_defaults_to_five_values_from_minus_two_to_two(tiny):
+def test_traverse_defaults_to_five_values_from_minus_two_to_two(data):
+    # with the article's N(0, I) prior (tests/test_vae_prior.py: the fitted one)
+    tiny = BetaVAE(**TINY, prior="standard").fit(data[0])
     rows = tiny.traverse(1)
     assert rows.shape == (5, N_STEPS) and rows.dtype == np.float64
     assert_array_equal(rows, tiny.traverse(1, values=np.linspace(-2, 2, 5)))

@@ -1,0 +1,265 @@
+"""BetaVAE's fitted prior (``prior_``) and the step budget of ``max_epochs="auto"``.
+
+``sample`` and ``traverse`` use a distribution fitted to the codes of the
+training rows; N(0, I) stays available as ``prior="standard"``.  What is
+tested: samples from the fitted prior are closer to held-out rows than
+N(0, I)'s on the same network; the prior is fitted state (seeded, pickled,
+not cloned, refitted by every training call, read after ``set_params``);
+traverse's defaults come from it; bad settings are named.  Last, the
+default number of optimizer steps grows sublinearly with the rows.
+"""
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.mixture import GaussianMixture
+
+from pendsk import BetaVAE, TrajectoryGAN
+from pendsk.datasets import make_pendulum
+from pendsk.metrics import maximum_mean_discrepancy
+
+#: 5 s of motion (about two periods) in 50 steps, nearly noise-free.
+N_STEPS = 50
+DATA = dict(n_steps=N_STEPS, dt=0.1, noise_std=0.01, noise_growth=0.0)
+#: A run that learns the trajectories (about a second per fit).
+LEARN = dict(latent_dim=3, hidden_layer_sizes=(64,), max_epochs=150, lr=1e-2,
+             random_state=0)
+#: Small, fast settings where the quality of the fit is not the point.
+TINY = dict(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=5, lr=1e-2,
+            prior_components=4, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Training and held-out trajectories."""
+    X, _ = make_pendulum(n_samples=200, random_state=0, **DATA)
+    X_test, _ = make_pendulum(n_samples=200, random_state=1, **DATA)
+    return X, X_test
+
+
+@pytest.fixture(scope="module")
+def learned(data):
+    """A β = 1 VAE that has learned the trajectories, with the fitted prior."""
+    return BetaVAE(**LEARN).fit(data[0])
+
+
+@pytest.fixture(scope="module")
+def tiny(data):
+    """A briefly trained VAE."""
+    return BetaVAE(**TINY).fit(data[0])
+
+
+def _mean_mmd(samples, reference, n_draws=5):
+    return np.mean([maximum_mean_discrepancy(reference, samples(seed))
+                    for seed in range(n_draws)])
+
+
+# --------------------------------------------------------------------------
+# sampling
+# --------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_fitted_prior_samples_are_closer_to_held_out_rows_than_standard_normal(learned, data):
+    X, X_test = data
+    latent_dim = learned.prior_.means_.shape[1]
+
+    def fitted(seed):
+        return learned.sample(200, random_state=seed)
+
+    def standard(seed):
+        # the same network decoding N(0, I) codes, with the same noise
+        codes = np.random.default_rng(seed).standard_normal((200, latent_dim))
+        scale = np.exp(learned.net_.module_.log_scale.detach().double().numpy())
+        noise = np.random.default_rng(seed + 100).standard_normal((200, N_STEPS))
+        return learned.inverse_transform(codes) + noise * scale * learned._x_scaler.scale_
+
+    ours, theirs = _mean_mmd(fitted, X_test), _mean_mmd(standard, X_test)
+    floor = maximum_mean_discrepancy(X_test, X)
+    assert ours < theirs / 5
+    # and the samples are about as close as the training rows themselves
+    assert ours < 10 * max(floor, 1e-3)
+
+
+@pytest.mark.slow
+def test_standard_prior_trains_the_same_network_and_samples_n01(learned, data):
+    X = data[0]
+    standard = BetaVAE(**LEARN, prior="standard").fit(X)
+    assert_array_equal(standard.transform(X[:5]), learned.transform(X[:5]))
+    prior = standard.prior_
+    assert isinstance(prior, GaussianMixture)
+    assert_array_equal(prior.weights_, [1.0])
+    assert_array_equal(prior.means_, np.zeros((1, 3)))
+    assert_array_equal(prior.covariances_, np.eye(3)[None])
+    # its log-density is the standard normal's
+    z = np.random.default_rng(0).standard_normal((4, 3))
+    assert_allclose(prior.score_samples(z),
+                    -0.5 * (z ** 2).sum(1) - 1.5 * np.log(2 * np.pi), rtol=1e-12)
+    # its samples: the prior hole, far from the data
+    X_test = data[1]
+    assert (_mean_mmd(lambda seed: standard.sample(200, random_state=seed), X_test)
+            > 5 * _mean_mmd(lambda seed: learned.sample(200, random_state=seed), X_test))
+
+
+def test_prior_is_a_gaussian_mixture_fitted_to_the_codes(tiny, data):
+    X, _ = data
+    prior = tiny.prior_
+    assert isinstance(prior, GaussianMixture) and prior.covariance_type == "full"
+    assert prior.n_components == 4 and prior.means_.shape == (4, 3)
+    assert prior.converged_
+    # the mixture's mean is near the mean of the training rows' codes
+    assert_allclose((prior.weights_[:, None] * prior.means_).sum(0),
+                    tiny.transform(X).mean(0), atol=0.1)
+
+
+def test_sample_draws_codes_from_the_prior(tiny):
+    # a prior moved far away moves the samples with it: sample reads prior_
+    moved = pickle.loads(pickle.dumps(tiny))
+    moved.prior_.means_ = moved.prior_.means_ + 50.0
+    assert not np.allclose(moved.sample(3, random_state=0), tiny.sample(3, random_state=0))
+    assert_array_equal(tiny.sample(3, random_state=0), tiny.sample(3, random_state=0))
+
+
+def test_prior_components_is_capped_by_the_codes():
+    X, _ = make_pendulum(n_samples=1, random_state=0, **DATA)
+    # 2 rows give 20 codes: at most 20 components
+    vae = BetaVAE(**{**TINY, "prior_components": 50}).fit(np.vstack([X, X + 0.01]))
+    assert vae.prior_.n_components == 20
+
+
+# --------------------------------------------------------------------------
+# the prior is fitted state
+# --------------------------------------------------------------------------
+
+def test_prior_is_seeded_by_random_state(tiny, data):
+    X, _ = data
+    again = BetaVAE(**TINY).fit(X)
+    assert_array_equal(again.prior_.means_, tiny.prior_.means_)
+    other = BetaVAE(**{**TINY, "random_state": 1}).fit(X)
+    assert not np.allclose(other.prior_.means_, tiny.prior_.means_)
+
+
+def test_prior_pickles(tiny):
+    restored = pickle.loads(pickle.dumps(tiny))
+    assert_array_equal(restored.prior_.means_, tiny.prior_.means_)
+    assert_array_equal(restored.sample(5, random_state=3), tiny.sample(5, random_state=3))
+    assert_array_equal(restored.traverse(0), tiny.traverse(0))
+
+
+def test_clone_does_not_copy_the_prior(tiny):
+    fresh = clone(tiny)
+    assert not hasattr(fresh, "prior_")
+    assert fresh.get_params()["prior"] == "gmm"
+
+
+def test_methods_read_the_fitted_prior_not_the_hyperparameter(tiny, data):
+    X, _ = data
+    model = pickle.loads(pickle.dumps(tiny))
+    before = model.sample(4, random_state=0)
+    model.set_params(prior="standard", prior_components=7)
+    assert_array_equal(model.sample(4, random_state=0), before)
+    assert model.prior_.n_components == 4
+    model.fit(X)  # a refit follows the new setting
+    assert model.prior_.n_components == 1
+    assert_array_equal(model.prior_.means_, np.zeros((1, 3)))
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_continued_training_refits_the_prior(tiny, data, how):
+    X, _ = data
+    model = pickle.loads(pickle.dumps(tiny))
+    before = model.prior_
+    if how == "partial_fit":
+        model.partial_fit(X)
+    else:
+        model.set_params(warm_start=True, max_epochs=2).fit(X)
+    assert model.prior_ is not before
+    assert not np.allclose(model.prior_.means_, before.means_)
+    # fitted to the new codes
+    assert_allclose((model.prior_.weights_[:, None] * model.prior_.means_).sum(0),
+                    model.transform(X).mean(0), atol=0.1)
+
+
+# --------------------------------------------------------------------------
+# traverse
+# --------------------------------------------------------------------------
+
+def test_traverse_starts_from_the_heaviest_component_and_spans_the_prior(tiny):
+    prior = tiny.prior_
+    start = prior.means_[np.argmax(prior.weights_)]
+    # the prior's mean and standard deviation along each dimension
+    draws = prior.sample(200_000)[0]
+    mean, std = draws.mean(0), draws.std(0)
+    for dim in range(3):
+        rows = tiny.traverse(dim)
+        codes = np.repeat(start[None], 5, axis=0)
+        codes[:, dim] = mean[dim] + std[dim] * np.linspace(-2, 2, 5)
+        assert_allclose(rows, tiny.inverse_transform(codes), rtol=0, atol=2e-2)
+        assert_array_equal(tiny.traverse(dim, values=[start[dim]]),
+                           tiny.inverse_transform(start[None]))
+
+
+def test_traverse_with_the_standard_prior_starts_at_zero(data):
+    vae = BetaVAE(**{**TINY, "prior": "standard"}).fit(data[0])
+    codes = np.zeros((5, 3))
+    codes[:, 1] = np.linspace(-2, 2, 5)
+    assert_allclose(vae.traverse(1), vae.inverse_transform(codes), rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# bad settings
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params, match", [
+    (dict(prior="vamp"), r"'prior' parameter of BetaVAE must be a str among"),
+    (dict(prior=None), r"'prior' parameter of BetaVAE must be a str among"),
+    (dict(prior_components=0), r"'prior_components' parameter of BetaVAE must be an int"),
+    (dict(prior_components=2.5), r"'prior_components' parameter of BetaVAE must be an int"),
+])
+def test_bad_prior_settings_are_named(data, params, match):
+    with pytest.raises(ValueError, match=match):
+        BetaVAE(**{**TINY, **params}).fit(data[0][:20])
+
+
+# --------------------------------------------------------------------------
+# max_epochs="auto": a step budget that grows sublinearly with the rows
+# --------------------------------------------------------------------------
+
+def _steps(model):
+    """Optimizer steps of a fit: the batches recorded in its history."""
+    return sum(len(batches) for batches in model.history_[:, "batches"])
+
+
+class _ShortBudget(BetaVAE):
+    """BetaVAE with a budget of 40 steps at 400 rows instead of 7000."""
+
+    _auto_steps = 40
+
+
+def test_auto_budget_counts_steps_not_epochs():
+    X, _ = make_pendulum(n_samples=400, random_state=0, **DATA)
+    X10 = np.tile(X, (10, 1)) + np.random.default_rng(0).normal(0, 0.01, (4000, N_STEPS))
+    settings = dict(latent_dim=2, hidden_layer_sizes=(8,), batch_size=100, random_state=0)
+    small = _ShortBudget(**settings).fit(X)
+    large = _ShortBudget(**settings).fit(X10)
+    # 40 steps at 400 rows, 40 * 10 ** 0.4 = 100 at 4000 (whole epochs)
+    assert _steps(small) == 40
+    assert _steps(large) == 120  # 3 epochs of 40 batches, the nearest to 100
+    assert _steps(large) <= 3 * _steps(small)
+    # an explicit max_epochs is a number of epochs
+    assert len(_ShortBudget(**settings, max_epochs=2).fit(X).history_) == 2
+
+
+@pytest.mark.parametrize("estimator", [BetaVAE(), TrajectoryGAN()], ids=lambda e: type(e).__name__)
+def test_default_steps_on_ten_times_the_rows_are_at_most_three_times(estimator):
+    batch = estimator.batch_size
+
+    def steps(n_rows):
+        return estimator._n_epochs(n_rows) * math.ceil(n_rows / batch)
+
+    assert steps(400) == estimator._auto_steps
+    for n_rows in (50, 400, 1000, 4000):
+        assert steps(n_rows) <= steps(10 * n_rows) <= 3 * steps(n_rows)
