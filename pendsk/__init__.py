@@ -4,8 +4,9 @@ A pendulum as the worked example: a physical simulator and, on top of it,
 learned models of its trajectories, each a scikit-learn estimator.
 
 ``import pendsk`` does not import torch: the neural estimators
-(:class:`BetaVAE`, :class:`TrajectoryGAN`, :class:`TrajectoryRegressor`,
-:class:`GaussianRegressor`) are imported on first access, so the simulator,
+(:class:`BetaVAE`, :class:`PhysicsVAE`, :class:`TrajectoryGAN`,
+:class:`TrajectoryRegressor`, :class:`GaussianRegressor`) are imported on
+first access, so the simulator,
 :mod:`pendsk.datasets`, :mod:`pendsk.physics` and ``pendsk simulate`` run
 without it.
 """
@@ -21,12 +22,14 @@ __version__ = "0.1.0"
 _LAZY = {
     "BetaVAE": "._vae",
     "GaussianRegressor": "._regression",
+    "PhysicsVAE": "._physics_vae",
     "TrajectoryGAN": "._gan",
     "TrajectoryRegressor": "._regression",
 }
 
-__all__ = ["BetaVAE", "GaussianRegressor", "PendulumSimulator", "TrajectoryGAN",
-           "TrajectoryRegressor", "__version__", "datasets", "metrics", "physics"]
+__all__ = ["BetaVAE", "GaussianRegressor", "PendulumSimulator", "PhysicsVAE",
+           "TrajectoryGAN", "TrajectoryRegressor", "__version__", "datasets", "metrics",
+           "physics"]
 
 
 def __getattr__(name):

@@ -29,13 +29,21 @@ is then that of a pendulum ``1e-12`` away from the separatrix).
 :func:`pendulum_trajectory` takes any time points;
 :func:`pendulum_trajectory_uniform` takes ``dt`` and ``n_steps`` and is
 faster (benchmarks/bench_torch_pendulum.py times both against RK4).
+
+Built on them, the network of :class:`pendsk.PhysicsVAE`:
+:func:`integral_fit` and :func:`pendulum_estimates` (per-row estimates of
+a trajectory's parameters, the encoder's starting point),
+:class:`PhysicsVAENetwork` (encoder, exact-pendulum decoder and neural
+correction) and :class:`PhysicsELBOLoss` (its training loss).
 """
 
 import math
 import numbers
+import warnings
 
 import torch
 from torch import nn
+from torch.autograd import forward_ad
 from torch.distributions import Normal, kl_divergence
 
 from ._modules import MLP
@@ -512,11 +520,15 @@ ESTIMATES = ("theta0", "omega0", "natural_frequency", "damping_rate",
              "theta0_refined", "omega0_refined", "natural_frequency_refined", "log_rms")
 
 #: Initial posterior log-variance of a physical latent, relative to its
-#: prior's: a standard deviation of 1 % of the prior's.
-_LOG_VAR_START = 2 * math.log(0.01)
+#: prior's: a standard deviation of 0.1 % of the prior's (on pendulum data
+#: the observations pin the parameters about that tightly).
+_LOG_VAR_START = 2 * math.log(1e-3)
 
-#: Scale of the correction network's output: its first steps move the
-#: correction by about a hundredth of a radian.
+#: Rows per chunk in :func:`pendulum_estimates` (bounds its memory).
+_ESTIMATE_ROWS = 4096
+
+#: Scale of the correction network's output (its coefficients), so that
+#: the first optimizer steps move the correction by a fraction of a radian.
 _CORRECTION_SCALE = 0.1
 
 
@@ -605,20 +617,24 @@ def _refine(theta, start, dt):
 
     Returns the refined ``(theta0, omega0, w)`` and the root mean square of
     the residual; a row keeps ``start`` where the step does not lower its
-    residual.  The Jacobian is taken by forward differences, all three in
-    one batched solve.
+    residual.  The Jacobian is exact: forward-mode automatic
+    differentiation, its three columns in one batched solve.
     """
     n_rows, n_steps = theta.shape
 
     def solve(p):
         return pendulum_trajectory_uniform(p[:, 0], p[:, 1], p[:, 2], dt, n_steps)
 
-    fit = solve(start)
-    h = 1e-6 * (1 + start.abs())
     basis = torch.eye(3, dtype=start.dtype, device=start.device)
-    moved = (start[None] + h[None] * basis[:, None, :]).reshape(-1, 3)
-    jac = ((solve(moved).reshape(3, n_rows, n_steps) - fit[None])
-           / h.T[:, :, None]).permute(1, 2, 0)
+    with forward_ad.dual_level(), warnings.catch_warnings():
+        # torch scripts its forward-mode decompositions on first use and
+        # warns that scripting is deprecated: torch's business, not the caller's
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.* deprecated",
+                                category=DeprecationWarning)
+        dual = forward_ad.make_dual(start.repeat(3, 1), basis.repeat_interleave(n_rows, dim=0))
+        out = forward_ad.unpack_dual(solve(dual))
+    fit = out.primal[:n_rows]
+    jac = out.tangent.reshape(3, n_rows, n_steps).permute(1, 2, 0)
     residual = theta - fit
     gram = jac.mT @ jac
     gram = gram + torch.diag_embed(1e-9 * torch.diagonal(gram, dim1=-2, dim2=-1) + 1e-30)
@@ -666,11 +682,13 @@ def pendulum_estimates(theta, dt):
     >>> [round(float(v), 3) for v in pendulum_estimates(theta, 0.01)[0, 4:7]]
     [1.0, 0.5, 3.0]
     """
-    work = theta.to(torch.float64)
-    coarse = integral_fit(work, dt)
-    refined, rms = _refine(work, coarse[:, :3], dt)
-    log_rms = torch.log(rms + 1e-12)
-    return torch.cat([coarse, refined, log_rms[:, None]], dim=-1).to(theta.dtype)
+    def estimate(rows):
+        coarse = integral_fit(rows, dt)
+        refined, rms = _refine(rows, coarse[:, :3], dt)
+        return torch.cat([coarse, refined, torch.log(rms + 1e-12)[:, None]], dim=-1)
+    # in chunks of rows: the Jacobian holds three trajectories per row
+    chunks = theta.to(torch.float64).split(_ESTIMATE_ROWS)
+    return torch.cat([estimate(rows) for rows in chunks]).to(theta.dtype)
 
 
 class PhysicsVAENetwork(nn.Module):
@@ -678,15 +696,24 @@ class PhysicsVAENetwork(nn.Module):
 
     Encoder: an MLP on the standardised row and its standardised
     :func:`pendulum_estimates` gives a diagonal-Gaussian posterior over
-    the code ``(theta0, omega0, natural_frequency, aux...)``; the physical
-    means are the refined estimates plus a learned correction in units of
-    the prior's standard deviation (zero at initialisation).  Decoder:
-    :func:`pendulum_trajectory_uniform` of the physical latents, plus a
-    correction ``theta_phys * gain + offset`` whose per-step gain and
-    offset an MLP computes from the whole code (zero at initialisation), so
-    the auxiliary latents can describe what the undamped physics leaves
-    out, such as damping (an envelope) or drift (an offset).  Rows enter
-    and leave standardised per time step; the physics runs in radians.
+    the code ``z = (theta0, omega0, natural_frequency, aux...)``; the
+    physical means are the refined estimates plus a learned correction in
+    units of the prior's standard deviation (zero at initialisation).
+
+    Decoder::
+
+        theta(t) = theta_phys(t) (1 + gain(t)) + offset(t)
+
+    with ``theta_phys`` the exact undamped pendulum
+    (:func:`pendulum_trajectory_uniform`) and ``gain``, ``offset`` smooth
+    functions of time, each a combination of ``n_basis`` quarter-wave sines
+    ``sin(pi (k - 1/2) t / t_end)`` whose coefficients an MLP computes from
+    the auxiliary latents alone (zero at initialisation): an envelope such
+    as damping's, and a drift.  Both vanish at ``t = 0`` and the physics
+    starts from ``omega0 - theta0 gain'(0) - offset'(0)``, so the decoded
+    trajectory starts at ``theta0`` with velocity ``omega0`` whatever the
+    correction: the physical latents keep their meaning.  Rows enter and
+    leave standardised per time step; the physics runs in radians.
 
     Parameters
     ----------
@@ -695,7 +722,8 @@ class PhysicsVAENetwork(nn.Module):
     dt : float
         Time between samples [s].
     aux_dim : int
-        Number of auxiliary latents (prior N(0, 1)).
+        Number of auxiliary latents (prior N(0, 1)); with 0, the correction
+        is the same learned envelope and drift for every row.
     hidden_layer_sizes : sequence of int
         Hidden widths of the encoder; the correction uses them reversed.
     activation : str
@@ -708,15 +736,19 @@ class PhysicsVAENetwork(nn.Module):
         Standardisation of the estimates fed to the encoder.
     noise_std : float, default=1.0
         Initial observation noise [rad], e.g. the residual of the estimates.
+    n_basis : int, default=6
+        Sines per correction term: few, so that the correction is slow and
+        cannot mimic the physics' parameters near ``t = 0``.
     """
 
     def __init__(self, n_steps, dt, aux_dim=2, hidden_layer_sizes=(128, 128),
                  activation="silu", x_mean=None, x_scale=None, prior_mean=(0.0, 0.0, 1.0),
                  prior_std=(1.0, 1.0, 1.0), feature_mean=None, feature_scale=None,
-                 noise_std=1.0, correction_inputs="aux", n_basis=6, base_columns=(4, 5, 6)):
+                 noise_std=1.0, n_basis=6):
         super().__init__()
         self.n_steps, self.dt, self.aux_dim = int(n_steps), float(dt), int(aux_dim)
         self.latent_dim = len(PHYSICAL_LATENTS) + self.aux_dim
+        self.n_basis = int(n_basis)
         n_estimates = len(ESTIMATES)
 
         def buffer(name, value, default, size):
@@ -728,20 +760,18 @@ class PhysicsVAENetwork(nn.Module):
         buffer("prior_std", prior_std, 1.0, 3)
         buffer("feature_mean", feature_mean, 0.0, n_estimates)
         buffer("feature_scale", feature_scale, 1.0, n_estimates)
+        # the correction's time basis: sin(pi (k - 1/2) s), s = t / t_end
+        frequencies = math.pi * (torch.arange(1, self.n_basis + 1) - 0.5)
+        s = torch.linspace(0.0, 1.0, self.n_steps)
+        self.register_buffer("basis", torch.sin(s[:, None] * frequencies[None, :]))
+        # its slope at t = 0 [1/s]
+        duration = max(self.n_steps - 1, 1) * self.dt
+        self.register_buffer("basis_slope", frequencies / duration)
         self.encoder = MLP(self.n_steps + n_estimates, 2 * self.latent_dim,
                            hidden_layer_sizes, activation)
-        self.correction_inputs = correction_inputs
-        self.base_columns = list(base_columns)
-        n_inputs = self.aux_dim if correction_inputs == "aux" else self.latent_dim
-        n_out = int(n_basis)
-        # quarter-wave sines sin(pi (k - 1/2) s) on s = t / t_end: zero at t = 0
-        duration = max(self.n_steps - 1, 1) * self.dt
-        frequencies = math.pi * (torch.arange(1, n_out + 1) - 0.5)
-        s_grid = torch.linspace(0.0, 1.0, self.n_steps) if self.n_steps > 1 else torch.zeros(1)
-        self.register_buffer("basis", torch.sin(s_grid[:, None] * frequencies[None, :]))
-        self.register_buffer("basis_slope", frequencies / duration)
-        self.n_out = n_out
-        self.correction = MLP(n_inputs, 2 * n_out, hidden_layer_sizes[::-1], activation)
+        # without auxiliary latents it sees a constant 0: one correction for all rows
+        self.correction = MLP(max(self.aux_dim, 1), 2 * self.n_basis,
+                              hidden_layer_sizes[::-1], activation)
         for mlp in (self.encoder, self.correction):
             nn.init.zeros_(mlp[-1].weight)
             nn.init.zeros_(mlp[-1].bias)
@@ -753,34 +783,21 @@ class PhysicsVAENetwork(nn.Module):
         features = (estimates - self.feature_mean) / self.feature_scale
         out = self.encoder(torch.cat([x, features], dim=-1))
         mean, log_var = out[:, :self.latent_dim], out[:, self.latent_dim:]
-        base = estimates[:, self.base_columns]
-        physical_mean = base + self.prior_std * mean[:, :3]
+        physical_mean = estimates[:, 4:7] + self.prior_std * mean[:, :3]
         physical_log_var = (2 * torch.log(self.prior_std) + _LOG_VAR_START
                             + log_var[:, :3])
         return (torch.cat([physical_mean, mean[:, 3:]], dim=-1),
                 torch.cat([physical_log_var, log_var[:, 3:]], dim=-1))
 
-    def physics(self, z):
-        """The undamped pendulum of the codes' physical latents [rad]."""
-        return pendulum_trajectory_uniform(z[:, 0], z[:, 1], z[:, 2], self.dt, self.n_steps)
-
-    def _correction(self, z):
-        """Per-step gain and offset of the correction, and the shift of the
-        physics' initial velocity that keeps the output's at ``omega0``."""
-        if self.correction_inputs == "aux":
-            inputs = z[:, 3:]
-        else:
-            inputs = torch.cat([(z[:, :3] - self.prior_mean) / self.prior_std, z[:, 3:]], dim=-1)
-        out = _CORRECTION_SCALE * self.correction(inputs)
-        gain, offset = out[:, :self.n_out], out[:, self.n_out:]
-        shift = -(z[:, 0] * (gain @ self.basis_slope) + offset @ self.basis_slope)
-        return gain @ self.basis.T, offset @ self.basis.T, shift
-
     def _decode_parts(self, z):
-        gain, offset, shift = self._correction(z)
-        physics = pendulum_trajectory_uniform(z[:, 0], z[:, 1] + shift, z[:, 2], self.dt,
-                                              self.n_steps)
-        return physics, physics * gain + offset
+        """The physics [rad] and the correction added to it [rad]."""
+        aux = z[:, 3:] if self.aux_dim else torch.zeros_like(z[:, :1])
+        coef = _CORRECTION_SCALE * self.correction(aux)
+        gain, offset = coef[:, :self.n_basis], coef[:, self.n_basis:]
+        # start the physics where the sum starts with velocity omega0
+        omega = z[:, 1] - z[:, 0] * (gain @ self.basis_slope) - offset @ self.basis_slope
+        physics = pendulum_trajectory_uniform(z[:, 0], omega, z[:, 2], self.dt, self.n_steps)
+        return physics, physics * (gain @ self.basis.T) + offset @ self.basis.T
 
     def trajectory(self, z):
         """Decoded mean trajectories of the codes ``z`` [rad]."""

@@ -92,7 +92,42 @@ class _KLWeight(Callback):
             net.criterion_.capacity = c_max * min(done / n_epochs, 1.0)
 
 
-class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+class _ELBOScore:
+    """``score`` and the ELBO of rows, for a VAE whose module has
+    ``elbo(x, eps)`` (the β = 1 ELBO of each standardised row)."""
+
+    def _elbo(self, X, reduce=None):
+        """ELBO of each row of ``X`` in the units of X, or ``reduce`` of them."""
+        Xs = self._validate_X(X)
+        eps = torch.randn(_ELBO_DRAWS, self._n_features_out, dtype=torch.float64,
+                          generator=torch.Generator().manual_seed(0))
+        # the density of the standardised rows, back in the units of X
+        shift = np.log(self._x_scaler.scale_).sum()
+
+        def post(elbo):
+            elbo = elbo - shift
+            return elbo if reduce is None else reduce(elbo)
+        return self._forward(Xs, method="elbo", eps=eps, post=post)
+
+    def score(self, X, y=None):
+        """Mean ELBO of the trajectories ``X``, in nats (β = 1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Trajectories.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+            The mean of :meth:`score_samples`; higher is better.
+        """
+        return float(self._elbo(X, reduce=np.mean))
+
+
+class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
               UnsupervisedNeuralEstimator):
     """β-variational autoencoder of whole trajectories.
 
@@ -292,9 +327,18 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         n_draws = min(_PRIOR_DRAWS, max(1, _PRIOR_POINTS // len(mean)))
         codes = mean + np.exp(0.5 * log_var) * rng.standard_normal((n_draws, *mean.shape))
         codes = codes.reshape(-1, mean.shape[1])
-        return GaussianMixture(
-            n_components=min(self.prior_components, len(codes)), covariance_type="full",
-            random_state=child_seed(self._entropy, len(self.net_.history), 2)).fit(codes)
+        # the covariances' regularisation in the codes' own scale
+        reg_covar = 1e-6 * max(1.0, float(codes.var(axis=0).max()))
+        seed = child_seed(self._entropy, len(self.net_.history), 2)
+        try:
+            return GaussianMixture(
+                n_components=min(self.prior_components, len(codes)), covariance_type="full",
+                reg_covar=reg_covar, random_state=seed).fit(codes)
+        except ValueError:
+            # collapsed codes (e.g. constant rows) leave components without a
+            # covariance: one Gaussian always has one
+            return GaussianMixture(n_components=1, covariance_type="full",
+                                   reg_covar=reg_covar, random_state=seed).fit(codes)
 
     def _extra_callbacks(self, n_epochs):
         return [("kl_weight", _KLWeight(self.beta, self.gamma, self._check_capacity(),
@@ -462,36 +506,6 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             The ELBO of each row; higher is better.
         """
         return self._elbo(X)
-
-    def _elbo(self, X, reduce=None):
-        """ELBO of each row of ``X`` in the units of X, or ``reduce`` of them."""
-        Xs = self._validate_X(X)
-        eps = torch.randn(_ELBO_DRAWS, self._n_features_out, dtype=torch.float64,
-                          generator=torch.Generator().manual_seed(0))
-        # the density of the standardised rows, back in the units of X
-        shift = np.log(self._x_scaler.scale_).sum()
-
-        def post(elbo):
-            elbo = elbo - shift
-            return elbo if reduce is None else reduce(elbo)
-        return self._forward(Xs, method="elbo", eps=eps, post=post)
-
-    def score(self, X, y=None):
-        """Mean ELBO of the trajectories ``X``, in nats (β = 1).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        score : float
-            The mean of :meth:`score_samples`; higher is better.
-        """
-        return float(self._elbo(X, reduce=np.mean))
 
 
 BetaVAE.__doc__ = BetaVAE.__doc__.format(**shared_docs(BetaVAE))

@@ -16,7 +16,8 @@ import pendsk
 from pendsk.datasets import make_pendulum
 
 #: The neural estimators (they share pendsk/_base.py), by class name.
-NEURAL = ["TrajectoryRegressor", "GaussianRegressor", "TrajectoryGAN", "BetaVAE"]
+NEURAL = ["TrajectoryRegressor", "GaussianRegressor", "TrajectoryGAN", "BetaVAE",
+          "PhysicsVAE"]
 SUPERVISED = {"TrajectoryRegressor", "GaussianRegressor"}
 
 #: The small trajectories: 5 s of motion (about two periods) in 50 steps.
@@ -33,6 +34,7 @@ SMALL = {
     "GaussianRegressor": _NET,
     "TrajectoryGAN": {**_NET, "hidden_layer_sizes": (16, 16), "lr": 1e-3},
     "BetaVAE": {**_NET, "latent_dim": LATENT},
+    "PhysicsVAE": {**_NET, "aux_dim": 1, "dt": DT},
 }
 
 
@@ -100,6 +102,19 @@ OUTPUTS = {
         ("score", lambda est, d: est.score(d["traj"][0])),
         ("traverse", lambda est, d: est.traverse(1, values=[-1.0, 0.0, 2.0],
                                                  z=[0.1, -0.2, 0.3])),
+        ("get_feature_names_out", lambda est, d: est.get_feature_names_out()),
+    ],
+    "PhysicsVAE": [
+        ("transform", lambda est, d: est.transform(d["traj"][0])),
+        ("transform(return_std)",
+         lambda est, d: np.hstack(est.transform(d["traj"][0], return_std=True))),
+        ("inverse_transform",
+         lambda est, d: est.inverse_transform(est.transform(d["traj"][0]))),
+        ("sample", lambda est, d: est.sample(7, random_state=0)),
+        ("score_samples", lambda est, d: est.score_samples(d["traj"][0])),
+        ("score", lambda est, d: est.score(d["traj"][0])),
+        ("traverse", lambda est, d: est.traverse("natural_frequency", values=[2.0, 3.0],
+                                                 z=[1.0, 1.0, 2.5, 0.3])),
         ("get_feature_names_out", lambda est, d: est.get_feature_names_out()),
     ],
 }

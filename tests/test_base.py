@@ -30,7 +30,7 @@ from pendsk._base import TensorBatches
 
 #: The estimators whose outputs have one row per row of X.
 ROWWISE = [name for name in NEURAL if name != "TrajectoryGAN"]
-GENERATORS = ["TrajectoryGAN", "BetaVAE"]
+GENERATORS = ["TrajectoryGAN", "BetaVAE", "PhysicsVAE"]
 
 #: The methods of each estimator that take rows of X, validated as fit's.
 X_METHODS = [
@@ -38,10 +38,12 @@ X_METHODS = [
     ("GaussianRegressor", "predict_interval"), ("GaussianRegressor", "sample_y"),
     ("TrajectoryGAN", "score"),
     ("BetaVAE", "transform"), ("BetaVAE", "score_samples"), ("BetaVAE", "score"),
+    ("PhysicsVAE", "transform"), ("PhysicsVAE", "score_samples"), ("PhysicsVAE", "score"),
 ]
 #: One of them per estimator.
 X_METHOD = {"TrajectoryRegressor": "predict", "GaussianRegressor": "predict",
-            "TrajectoryGAN": "score", "BetaVAE": "transform"}
+            "TrajectoryGAN": "score", "BetaVAE": "transform",
+            "PhysicsVAE": "transform"}
 
 
 def _fit(name, data, **params):
@@ -271,7 +273,7 @@ def test_partial_fit_trains_one_epoch_per_call_and_continues(name, data):
     assert len(model.history_) == 8
     if name in SUPERVISED:
         assert losses[-1] < 0.2 * losses[0]
-    elif name == "BetaVAE":
+    elif name in ("BetaVAE", "PhysicsVAE"):
         assert losses[-1] < losses[0]
     assert np.isfinite(output(model, args[0])).all()
     n = args[0].shape[1]
@@ -316,7 +318,8 @@ def test_warm_start_trains_with_the_new_learning_rate(name, data):
 
 CHANGES = [(name, {"hidden_layer_sizes": (8,), "activation": "tanh"}) for name in NEURAL]
 CHANGES += [("TrajectoryGAN", {"loss": "wgan-clip"}), ("TrajectoryGAN", {"latent_dim": 8}),
-            ("BetaVAE", {"latent_dim": 4})]
+            ("BetaVAE", {"latent_dim": 4}), ("PhysicsVAE", {"aux_dim": 3}),
+            ("PhysicsVAE", {"dt": 0.2})]
 
 
 @pytest.mark.parametrize("name, change", CHANGES, ids=[f"{n}-{'-'.join(c)}" for n, c in CHANGES])

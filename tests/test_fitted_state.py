@@ -26,6 +26,11 @@ CHANGES = {
     "latent_dim": 5,
     "loss": "wgan-clip",
     "noise": 0.3,
+    "aux_dim": 3,
+    "dt": 0.2,
+    "theta0_range": (0.0, 2.0),
+    "omega0_range": (0.0, 2.0),
+    "frequency_range": (1.0, 4.0),
 }
 
 #: The count hyperparameters: bools must be refused.

@@ -1,0 +1,493 @@
+"""The physics-integrated VAE: latent codes with physical units."""
+
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.base import TransformerMixin
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from skorch.callbacks import Callback
+
+from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, shared_docs
+from ._torch_pendulum import (
+    PHYSICAL_LATENTS,
+    PhysicsELBOLoss,
+    PhysicsVAENetwork,
+    pendulum_estimates,
+)
+from ._vae import _AutoencoderNet, _ELBOScore
+from ._validation import Count, naming
+
+__all__ = ["PhysicsVAE"]
+
+#: The hyperparameter that sets each physical latent's prior range.
+_RANGES = {"theta0": "theta0_range", "omega0": "omega0_range",
+           "natural_frequency": "frequency_range"}
+
+
+class _LossWeights(Callback):
+    """Gives the loss the estimator's β and correction weight at each
+    training call (so a warm start trains with the current values)."""
+
+    def __init__(self, beta, correction_weight):
+        self.beta = beta
+        self.correction_weight = correction_weight
+
+    def on_train_begin(self, net, **kwargs):
+        net.criterion_.beta = self.beta
+        net.criterion_.correction_weight = self.correction_weight
+
+
+class PhysicsVAE(_ELBOScore, TransformerMixin, UnsupervisedNeuralEstimator):
+    """Physics-integrated variational autoencoder of pendulum trajectories.
+
+    The first three latent variables are physical: the initial angle
+    ``theta0`` [rad], the initial angular velocity ``omega0`` [rad/s] and
+    the natural frequency ``sqrt(g / L)`` [rad/s], the three quantities
+    that an undamped trajectory identifies.  The decoder runs the exact
+    pendulum on them (differentiable Jacobi elliptic functions, all time
+    steps at once) and corrects it with a smooth envelope and drift that an
+    MLP computes from ``aux_dim`` auxiliary latents, for what the undamped
+    physics leaves out, such as damping (Takeishi & Kalousis 2021).  The
+    correction cannot change where and how fast the trajectory starts, and
+    a penalty on its size keeps the physics explaining what it can.  The
+    encoder starts from physics-informed estimates of each row's parameters
+    (a least-squares fit of the equation of motion in integral form,
+    refined by one Gauss-Newton step of the exact solution) and learns
+    corrections around them, so the physical latents keep their meaning on
+    rows outside the training range.
+
+    Parameters
+    ----------
+    aux_dim : int, default=2
+        Number of auxiliary latents (prior N(0, 1)) that drive the
+        decoder's correction; with 0 the correction is one learned envelope
+        and drift shared by all rows.
+    dt : float, default=0.01
+        Time between the samples of a row [s]: the decoder's time grid.
+    beta : float, default=1.0
+        Weight of the KL term of the training loss.
+    theta0_range, omega0_range, frequency_range : tuple (low, high) or None, \
+default=None
+        Range of each physical latent [rad, rad/s, rad/s]: its prior is the
+        Gaussian with the mean and variance of the uniform distribution on
+        it.  ``None``: the mean and standard deviation of the training
+        rows' estimates.
+    correction_weight : float, default=0.001
+        Weight of the penalty on the decoder's neural correction, relative
+        to a reconstruction error of the same size.
+    hidden_layer_sizes : array-like of int, default=(128, 128)
+        Hidden widths of the encoder; the correction's network uses them
+        reversed.
+    activation : {{"silu", "relu", "tanh", "gelu", "elu", "leaky_relu", \
+"logistic", "identity"}}, default="silu"
+        Nonlinearity after each hidden layer.{params}
+
+    Attributes
+    ----------
+    prior_mean_ : ndarray of shape (3,)
+        Mean of the Gaussian prior of ``theta0, omega0, natural_frequency``.
+    prior_std_ : ndarray of shape (3,)
+        Its standard deviations.
+    noise_std_ : ndarray of shape (n_steps,)
+        The learned observation noise per time step [rad].{attributes}
+
+    See Also
+    --------
+    BetaVAE : The same API with latents of no prescribed meaning.
+    PendulumSimulator : The physics the decoder runs.
+
+    Notes
+    -----
+    The decoded mean trajectory is ``theta_phys(t) (1 + gain(t)) +
+    offset(t)``: ``theta_phys`` the exact undamped pendulum, ``gain`` and
+    ``offset`` combinations of six quarter-wave sines ``sin(pi (k - 1/2) t
+    / t_end)`` (zero at ``t = 0``) with coefficients from the auxiliary
+    latents; the physics starts with the velocity that makes the sum start
+    at ``omega0``.  The loss is ``NLL + beta * KL + correction_weight *
+    R``, ``R`` the correction's squared size in the units of the
+    reconstruction term (the least-action regulariser of [1]_); the priors
+    are Gaussian.  The encoder's estimates are those of
+    :func:`pendsk._torch_pendulum.pendulum_estimates` ([2]_ for the
+    integral form).
+
+    Trajectories are standardised per time step inside the estimator; the
+    physics runs in radians inside the network, which maps its output to
+    the standardised scale before the likelihood.  Training runs in
+    float32; every method applies the trained weights in float64, so a
+    row's result does not depend on the other rows.  :meth:`score_samples`
+    estimates the reconstruction term with 64 fixed standard-normal draws
+    shared by all rows, so it is deterministic.  ``dt`` must be the time
+    step of the data: the physics decodes on that grid.
+
+    References
+    ----------
+    .. [1] N. Takeishi and A. Kalousis, "Physics-Integrated Variational
+       Autoencoders for Robust and Interpretable Generative Modeling",
+       NeurIPS 2021.
+    .. [2] D. A. Messenger and D. M. Bortz, "Weak SINDy: Galerkin-based
+       data-driven model selection", Multiscale Modeling & Simulation
+       19(3), 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pendsk import PhysicsVAE
+    >>> from pendsk.datasets import make_pendulum
+    >>> X, factors = make_pendulum(n_samples=100, n_steps=100, noise_std=0.01,
+    ...                            noise_growth=0.0, random_state=0)
+    >>> vae = PhysicsVAE(aux_dim=1, max_epochs=20, random_state=0).fit(X)
+    >>> vae.get_feature_names_out()
+    array(['theta0', 'omega0', 'natural_frequency', 'aux0'], dtype=object)
+    >>> codes, std = vae.transform(X[:2], return_std=True)
+    >>> codes.shape, std.shape
+    ((2, 4), (2, 4))
+    >>> truth = np.sqrt(10.0 / factors[:, 2])
+    >>> bool(np.corrcoef(vae.transform(X)[:, 2], truth)[0, 1] > 0.99)
+    True
+    >>> vae.traverse("natural_frequency", values=[2.0, 3.0], z=codes[0]).shape
+    (2, 100)
+    """
+
+    _parameter_constraints = {
+        **NeuralEstimator._parameter_constraints,
+        "aux_dim": [Count(0, None, closed="left")],
+        "dt": [Interval(Real, 0, None, closed="neither")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "theta0_range": ["array-like", None],
+        "omega0_range": ["array-like", None],
+        "frequency_range": ["array-like", None],
+        "correction_weight": [Interval(Real, 0, None, closed="left")],
+    }
+    _criterion = PhysicsELBOLoss
+    _net_class = _AutoencoderNet
+    _network_params = ("aux_dim", "dt", "theta0_range", "omega0_range", "frequency_range",
+                       *NeuralEstimator._network_params)
+
+    def __init__(self, aux_dim=2, dt=0.01, beta=1.0, *, theta0_range=None,
+                 omega0_range=None, frequency_range=None, correction_weight=0.001,
+                 hidden_layer_sizes=(128, 128), activation="silu", lr=2e-3,
+                 lr_schedule="cosine", max_epochs=300, batch_size=64, weight_decay=0.0,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 warm_start=False, callbacks=None, device="cpu", n_jobs=None,
+                 random_state=None, verbose=0):
+        self.aux_dim = aux_dim
+        self.dt = dt
+        self.beta = beta
+        self.theta0_range = theta0_range
+        self.omega0_range = omega0_range
+        self.frequency_range = frequency_range
+        self.correction_weight = correction_weight
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- NeuralEstimator hooks -------------------------------------------------
+
+    def _validate_fit_data(self, X, y, reset):
+        self._check_ranges()
+        return super()._validate_fit_data(X, y, reset)
+
+    def _check_ranges(self):
+        """The given prior ranges as ``{latent: (low, high)}``."""
+        ranges = {}
+        for latent, name in _RANGES.items():
+            given = getattr(self, name)
+            if given is None:
+                continue
+            pair = np.asarray(given, dtype=object).reshape(-1)
+            if not (len(pair) == 2
+                    and all(isinstance(v, Real) and not isinstance(v, bool) for v in pair)
+                    and np.isfinite(pair.astype(np.float64)).all() and pair[0] < pair[1]
+                    and (latent != "natural_frequency" or pair[0] >= 0)):
+                lowest = " with low >= 0" if latent == "natural_frequency" else ""
+                raise ValueError(f"{name} must be None or a pair (low, high) of finite "
+                                 f"numbers with low < high{lowest}; got {given!r}.")
+            ranges[latent] = (float(pair[0]), float(pair[1]))
+        return ranges
+
+    def _module_spec(self, data):
+        """The network for the standardised rows ``data.X``; the physics
+        works in radians, so the network holds the scaler's mean and scale,
+        and the estimates of the training rows set the feature scaling and
+        (where no range is given) the prior."""
+        theta = torch.as_tensor(np.ascontiguousarray(self._x_scaler.inverse_transform(data.X)))
+        estimates = pendulum_estimates(theta, float(self.dt)).numpy()
+        feature_mean = estimates.mean(axis=0)
+        feature_scale = _floor_scale(estimates.std(axis=0), feature_mean)
+        prior_mean = feature_mean[4:7].copy()
+        prior_std = feature_scale[4:7].copy()
+        ranges = self._check_ranges()
+        for i, latent in enumerate(PHYSICAL_LATENTS):
+            if latent in ranges:
+                low, high = ranges[latent]
+                prior_mean[i], prior_std[i] = (low + high) / 2, (high - low) / np.sqrt(12)
+        return PhysicsVAENetwork, dict(
+            n_steps=data.X.shape[1], dt=float(self.dt), aux_dim=self.aux_dim,
+            hidden_layer_sizes=self._check_hidden_layer_sizes(), activation=self.activation,
+            x_mean=self._x_scaler.mean_, x_scale=self._x_scaler.scale_,
+            prior_mean=prior_mean, prior_std=prior_std, feature_mean=feature_mean,
+            feature_scale=feature_scale,
+            # the noise the estimates leave (median over rows): the scale the
+            # likelihood starts from
+            noise_std=max(float(np.exp(np.median(estimates[:, 7]))),
+                          1e-3 * float(np.median(self._x_scaler.scale_))))
+
+    def _extra_callbacks(self, n_epochs):
+        return [("loss_weights", _LossWeights(self.beta, self.correction_weight))]
+
+    # -- fitted state ------------------------------------------------------------
+
+    @property
+    def prior_mean_(self):
+        check_is_fitted(self)
+        return self.net_.module_.prior_mean.detach().cpu().numpy().astype(np.float64)
+
+    @property
+    def prior_std_(self):
+        check_is_fitted(self)
+        return self.net_.module_.prior_std.detach().cpu().numpy().astype(np.float64)
+
+    @property
+    def noise_std_(self):
+        check_is_fitted(self)
+        module = self.net_.module_
+        scale = torch.exp(module.log_scale.detach()) * module.x_scale
+        return scale.cpu().numpy().astype(np.float64)
+
+    @property
+    def _n_features_out(self):
+        """The fitted latent width (the module's, whatever ``aux_dim`` says
+        now)."""
+        return self.net_.module_.latent_dim
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the latent variables: ``theta0, omega0,
+        natural_frequency, aux0, ...``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the names seen in :meth:`fit`.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per column of :meth:`transform`.
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        n_aux = self._n_features_out - len(PHYSICAL_LATENTS)
+        return np.asarray([*PHYSICAL_LATENTS, *(f"aux{i}" for i in range(n_aux))],
+                          dtype=object)
+
+    # -- the latent code -------------------------------------------------------------
+
+    def transform(self, X, return_std=False):
+        """Posterior means of the latent variables of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Trajectories.
+        return_std : bool, default=False
+            Also return the posterior standard deviations: the uncertainty
+            of the inferred parameters.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, 3 + aux_dim)
+            Each row's posterior mean: ``theta0`` [rad], ``omega0`` [rad/s],
+            ``natural_frequency`` [rad/s], then the auxiliary latents.
+        Z_std : ndarray of shape (n_samples, 3 + aux_dim)
+            The posterior standard deviations, in the same units; only
+            when ``return_std`` is True.
+        """
+        if return_std:
+            return self._forward(self._validate_X(X), method="encode",
+                                 post=lambda mean, log_var: (mean, np.exp(0.5 * log_var)))
+        return self._forward(self._validate_X(X), method="encode",
+                             post=lambda mean, log_var: mean)
+
+    def _validate_codes(self, Z, name):
+        check_is_fitted(self)
+        with naming(name):
+            Z = check_array(Z, dtype=np.float64, input_name=name)
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(f"{name} has {Z.shape[1]} columns, but {type(self).__name__} "
+                             f"was fitted with {self._n_features_out} latents "
+                             f"(3 physical + aux_dim).")
+        return Z
+
+    def _decode(self, Z, name):
+        return self._forward(Z, method="trajectory", input_name=name)
+
+    def inverse_transform(self, X):
+        """Decoded mean trajectories of latent codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 3 + aux_dim)
+            Codes in the units of :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_steps)
+            The physics of each code plus the neural correction [rad].
+        """
+        return self._decode(self._validate_codes(X, "X"), "X")
+
+    @validate_params({"n_samples": [Count(1, None, closed="left")],
+                      "random_state": ["random_state"]},
+                     prefer_skip_nested_validation=True)
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new trajectories from the model.
+
+        The physical latents are drawn from their fitted prior
+        (``prior_mean_``, ``prior_std_``), the auxiliary ones from N(0, 1);
+        the codes are decoded and the learned observation noise is added.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of trajectories.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the codes and the noise.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_steps)
+            Generated trajectories [rad].
+        """
+        check_is_fitted(self)
+        rng = check_random_state(random_state)
+        z = rng.standard_normal((n_samples, self._n_features_out))
+        z[:, :3] = self.prior_mean_ + self.prior_std_ * z[:, :3]
+        noise = self.noise_std_
+
+        def noisy(mean):
+            return mean + noise * rng.standard_normal(mean.shape)
+        return self._forward(z, method="trajectory", input_name="the prior draws",
+                             post=noisy)
+
+    def _latent_index(self, latent):
+        names = list(self.get_feature_names_out())
+        if isinstance(latent, str):
+            if latent not in names:
+                raise ValueError(f"latent must be one of {names} or an index; got {latent!r}.")
+            return names.index(latent)
+        if latent >= len(names):
+            raise ValueError(f"latent must be in [0, {len(names)}) (3 physical + the fitted "
+                             f"aux_dim) or a name; got {latent}.")
+        return int(latent)
+
+    @validate_params({"latent": [Count(0, None, closed="left"), str],
+                      "values": ["array-like", None], "z": ["array-like", None],
+                      "scale_omega0": ["boolean"]},
+                     prefer_skip_nested_validation=True)
+    def traverse(self, latent, values=None, z=None, *, scale_omega0=True):
+        """Decoded trajectories as one latent variable moves, in its units.
+
+        Start from a code ``z``, set ``latent`` to each of ``values`` in
+        turn and decode.  Moving the natural frequency by a factor ``f``
+        also multiplies ``omega0`` by ``f`` (unless ``scale_omega0`` is
+        False): ``theta0`` and ``omega0 / natural_frequency``, which fix the
+        swing's amplitude and shape, stay, so the physics gives the same
+        swing on a time axis ``f`` times faster (the period divided by
+        ``f``).  With ``scale_omega0=False`` ``omega0`` stays and the
+        amplitude changes with the frequency (the energy
+        ``omega0**2 / 2 + w**2 (1 - cos theta0)`` does).
+
+        Parameters
+        ----------
+        latent : int or str
+            The latent to move: an index into :meth:`get_feature_names_out`
+            or one of its names, e.g. ``"natural_frequency"``.
+        values : array-like of shape (n_values,), default=None
+            Values given to it, in its units; ``None`` means the prior mean
+            ± 2 prior standard deviations in 5 steps.
+        z : array-like of shape (3 + aux_dim,), default=None
+            The code the other latents keep, e.g. a row of
+            :meth:`transform`; ``None`` is the prior mean.
+        scale_omega0 : bool, default=True
+            Whether a move of the natural frequency scales ``omega0`` with
+            it (keeping the amplitude).
+
+        Returns
+        -------
+        X : ndarray of shape (n_values, n_steps)
+            One decoded mean trajectory per value [rad].
+        """
+        check_is_fitted(self)
+        index = self._latent_index(latent)
+        n_latents = self._n_features_out
+        prior_mean = np.concatenate([self.prior_mean_, np.zeros(n_latents - 3)])
+        prior_std = np.concatenate([self.prior_std_, np.ones(n_latents - 3)])
+        if values is None:
+            values = prior_mean[index] + prior_std[index] * np.linspace(-2, 2, 5)
+        with naming("values"):
+            if np.ndim(values) != 1:
+                raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
+            values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
+                                 input_name="values").ravel()
+        if z is None:
+            base = prior_mean[None]
+        else:
+            with naming("z"):
+                if np.ndim(z) != 1:
+                    raise ValueError(f"z must be 1-D of length {n_latents} (3 + aux_dim), "
+                                     f"got shape {np.shape(z)}.")
+            base = self._validate_codes(np.reshape(z, (1, -1)), "z")
+        codes = np.repeat(base, len(values), axis=0)
+        codes[:, index] = values
+        if index == 2 and scale_omega0:
+            if base[0, 2] == 0:
+                raise ValueError("z has natural_frequency 0, so omega0 cannot scale with "
+                                 "it; pass scale_omega0=False.")
+            codes[:, 1] = base[0, 1] * values / base[0, 2]
+        return self._decode(codes, "values" if z is None else "values or z")
+
+    # -- likelihood ----------------------------------------------------------------------
+
+    def score_samples(self, X):
+        """Evidence lower bound (ELBO) of each trajectory, in nats (β = 1).
+
+        A lower bound on ``log p(x)`` under the model, in the units of
+        ``X`` (radians), whatever β the model was trained with and without
+        the correction's penalty, so it compares with
+        :meth:`BetaVAE.score_samples`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps)
+            Trajectories.
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            The ELBO of each row; higher is better.
+        """
+        return self._elbo(X)
+
+
+def _floor_scale(std, mean):
+    """Standard deviations kept away from 0 (a constant estimate)."""
+    return np.maximum(std, 1e-6 * np.maximum(np.abs(mean), 1.0))
+
+
+PhysicsVAE.__doc__ = PhysicsVAE.__doc__.format(**shared_docs(PhysicsVAE))

@@ -1,0 +1,335 @@
+"""PhysicsVAE: the physics-integrated VAE and its differentiable decoder.
+
+The decoder's physics against PendulumSimulator's exact solution and its
+gradients against finite differences; the per-row physics estimates
+against known parameters; then a trained model: inferred parameters
+against the truth on held-out rows, the posterior std, traversals in
+physical units (a frequency move keeps the amplitude and divides the
+period by its factor), the counterfactual at 1.5x the frequency against
+the simulator, the neural correction on damped rows (which the undamped
+physics cannot describe), the likelihood, and the API (names, bad input,
+fitted state after set_params, pickling).  scikit-learn's generic checks
+run in test_common.py.
+
+One model is trained per module (a few seconds) and shared; the damped
+test trains its own.
+"""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+
+from pendsk import PendulumSimulator
+from pendsk._physics_vae import PhysicsVAE
+from pendsk._torch_pendulum import integral_fit, pendulum_estimates
+from pendsk.datasets import make_pendulum
+
+#: 5 s of motion (about two periods) in 100 steps, 0.01 rad of noise.
+N_STEPS, DT, G = 100, 0.05, 10.0
+DATA = dict(n_steps=N_STEPS, dt=DT, g=G, noise_std=0.01, noise_growth=0.0)
+#: A run that learns the trajectories (a few seconds).
+LEARN = dict(aux_dim=1, dt=DT, hidden_layer_sizes=(32,), max_epochs=40, random_state=0)
+#: Small, fast settings where the quality of the fit is not the point.
+TINY = dict(aux_dim=1, dt=DT, hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    """Training and held-out trajectories with their physical factors."""
+    X, factors = make_pendulum(n_samples=200, random_state=0, **DATA)
+    X_test, factors_test = make_pendulum(n_samples=100, random_state=1, **DATA)
+    return X, factors, X_test, factors_test
+
+
+@pytest.fixture(scope="module")
+def vae(data):
+    return PhysicsVAE(**LEARN).fit(data[0])
+
+
+@pytest.fixture(scope="module")
+def tiny(data):
+    return PhysicsVAE(**TINY).fit(data[0])
+
+
+def _truth(factors):
+    """(theta0, omega0, sqrt(g / L)) of parameter rows."""
+    return np.column_stack([factors[:, 0], factors[:, 1], np.sqrt(G / factors[:, 2])])
+
+
+def _simulate(codes):
+    """The exact undamped trajectories of codes (theta0, omega0, w, ...)."""
+    params = np.column_stack([codes[:, 0], codes[:, 1], G / codes[:, 2] ** 2,
+                              np.ones(len(codes))])
+    return PendulumSimulator(n_steps=N_STEPS, dt=DT, g=G, method="exact").fit(
+        params).transform(params)
+
+
+def _without_correction(vae):
+    """A copy of ``vae`` whose decoder is the physics alone."""
+    bare = copy.deepcopy(vae)
+    last = bare.net_.module_.correction[-1]
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
+    return bare
+
+
+def _rmse(a, b):
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+# --------------------------------------------------------------------------
+# The decoder's physics and the encoder's estimates
+# --------------------------------------------------------------------------
+
+def test_physics_decoder_matches_the_exact_simulator(tiny):
+    rng = np.random.RandomState(0)
+    codes = np.column_stack([rng.uniform(-1.5, 1.5, 20), rng.uniform(-1.5, 1.5, 20),
+                             rng.uniform(1.5, 3.5, 20), rng.normal(size=20)])
+    decoded = _without_correction(tiny).inverse_transform(codes)
+    # PendulumSimulator's closed form is accurate to ~1e-12 rad
+    assert_allclose(decoded, _simulate(codes), rtol=0, atol=1e-9)
+
+
+def test_decoder_gradients_match_finite_differences(tiny):
+    module = tiny._module64()
+    module.requires_grad_(True)
+    z = torch.tensor([[1.0, 0.5, 2.5, 0.3], [-0.4, 1.2, 3.0, -1.0]], dtype=torch.float64,
+                     requires_grad=True)
+    assert torch.autograd.gradcheck(module.trajectory, (z,), eps=1e-6, atol=1e-6)
+
+
+def test_estimates_recover_the_parameters_of_clean_rows():
+    params = np.array([[0.5, 1.5, 1.0, 1.0], [1.4, 0.6, 2.4, 2.0], [-1.0, 0.0, 1.7, 1.0]])
+    theta = PendulumSimulator(n_steps=500, dt=0.01, g=G, method="exact").fit(
+        params).transform(params)
+    estimates = pendulum_estimates(torch.as_tensor(theta), 0.01).numpy()
+    # the refined fit is the exact solution's least-squares optimum
+    assert_allclose(estimates[:, 4:7], _truth(params), rtol=0, atol=1e-6)
+    assert np.all(estimates[:, 7] < np.log(1e-6))  # log rms residual
+    # the integral form is exact up to the trapezoid rule's error
+    assert_allclose(estimates[:, :3], _truth(params), rtol=0, atol=2e-3)
+    assert_allclose(estimates[:, 3], 0.0, atol=2e-3)
+
+
+def test_integral_fit_estimates_the_damping_rate():
+    params = np.array([[1.0, 0.5, 1.5, 1.0], [0.5, 1.2, 1.0, 2.0]])
+    damping = 0.2
+    theta = PendulumSimulator(n_steps=500, dt=0.01, g=G, damping=damping, method="rk4").fit(
+        params).transform(params)
+    fit = integral_fit(torch.as_tensor(theta), 0.01).numpy()
+    rate = damping / (params[:, 3] * params[:, 2] ** 2)  # damping / (m L^2)
+    assert_allclose(fit[:, 3], rate, rtol=0.01)
+    assert_allclose(fit[:, :3], _truth(params), rtol=0, atol=2e-3)
+
+
+# --------------------------------------------------------------------------
+# A trained model: inference, uncertainty, traversals, counterfactuals
+# --------------------------------------------------------------------------
+
+def test_inferred_parameters_correlate_with_the_truth(vae, data):
+    *_, X_test, factors_test = data
+    codes = vae.transform(X_test)
+    truth = _truth(factors_test)
+    for i in range(3):
+        assert np.corrcoef(codes[:, i], truth[:, i])[0, 1] > 0.999
+    # and in the right units, not just correlated (rad, rad/s, rad/s)
+    assert np.all(np.abs(codes[:, :3] - truth) < [0.015, 0.05, 0.01])
+
+
+def test_reconstruction_is_close_to_the_noise_free_truth(vae, data):
+    *_, X_test, factors_test = data
+    clean = _simulate(_truth(factors_test))
+    reconstruction = vae.inverse_transform(vae.transform(X_test))
+    # the observation noise is 0.01 rad
+    assert _rmse(reconstruction, clean) < 0.004
+
+
+def test_posterior_std_is_positive_and_tighter_than_the_prior(vae, data):
+    *_, X_test, _ = data
+    mean, std = vae.transform(X_test, return_std=True)
+    assert mean.shape == std.shape == (len(X_test), 4)
+    assert_array_equal(mean, vae.transform(X_test))
+    assert np.all(np.isfinite(std)) and np.all(std > 0)
+    # the data pin the physical latents far below the prior's spread
+    assert np.all(std[:, :3] < 0.01 * vae.prior_std_)
+
+
+def test_frequency_traversal_keeps_the_amplitude_and_scales_the_period(vae, data):
+    *_, X_test, _ = data
+    code = vae.transform(X_test[:1])[0]
+    w = code[2]
+    slow, fast = vae.traverse("natural_frequency", values=[w, 1.5 * w], z=code)
+    assert_allclose(slow, vae.inverse_transform(code[None])[0], atol=1e-12)
+    # the same swing 1.5 times faster: fast(t) = slow(1.5 t) on the shared samples
+    shared = np.arange(0, N_STEPS, 2)
+    bare = _without_correction(vae)
+    bare_slow, bare_fast = bare.traverse("natural_frequency", values=[w, 1.5 * w], z=code)
+    assert_allclose(bare_fast[shared[:len(shared) * 2 // 3]],
+                    bare_slow[3 * shared[:len(shared) * 2 // 3] // 2], atol=1e-9)
+    assert_allclose(np.abs(bare_fast).max(), np.abs(bare_slow).max(), rtol=0.02)
+    # the trained correction leaves that nearly intact
+    assert _rmse(fast, bare_fast) < 0.005
+
+
+def test_traversal_without_scaling_omega0_keeps_omega0(vae):
+    code = vae.prior_mean_.tolist() + [0.0]
+    rows = vae.traverse(2, values=[2.0, 3.0], z=code, scale_omega0=False)
+    expected = vae.inverse_transform([[code[0], code[1], 2.0, 0.0],
+                                      [code[0], code[1], 3.0, 0.0]])
+    assert_allclose(rows, expected, atol=1e-12)
+
+
+def test_traversal_moves_only_the_named_latent(vae):
+    values = [0.6, 1.0, 1.4]
+    rows = vae.traverse("theta0", values=values)
+    codes = np.tile(np.r_[vae.prior_mean_, 0.0], (3, 1))
+    codes[:, 0] = values
+    assert_allclose(rows, vae.inverse_transform(codes), atol=1e-12)
+    # the default: the prior mean +- 2 prior std
+    default = vae.traverse("omega0")
+    assert default.shape == (5, N_STEPS)
+    assert_allclose(default[2], vae.inverse_transform(np.r_[vae.prior_mean_, 0.0][None])[0],
+                    atol=1e-12)
+
+
+def test_counterfactual_at_one_and_a_half_times_the_frequency(vae, data):
+    *_, X_test, _ = data
+    codes = vae.transform(X_test[:20])
+    counterfactuals = np.vstack([
+        vae.traverse("natural_frequency", values=[1.5 * c[2]], z=c) for c in codes])
+    moved = codes.copy()
+    moved[:, 1:3] *= 1.5  # omega0 scales with the frequency
+    assert _rmse(counterfactuals, _simulate(moved)) < 0.005
+
+
+def test_correction_captures_damping_the_physics_leaves_out():
+    def damped(n_samples, seed):
+        _, factors = make_pendulum(n_samples=n_samples, random_state=seed, **DATA)
+        # per-row damping d in [0.05, 0.3]: with damping 1 and mass m / d the
+        # decay rate is d / (m L^2), and mass acts only through it
+        params = factors.copy()
+        params[:, 3] /= np.random.default_rng(seed).uniform(0.05, 0.3, n_samples)
+        clean = PendulumSimulator(n_steps=N_STEPS, dt=DT, g=G, damping=1.0).fit(
+            params).transform(params)
+        noise = np.random.default_rng(seed + 10).normal(0.0, 0.01, clean.shape)
+        return clean + noise, factors, clean
+    X, _, _ = damped(200, 0)
+    X_test, factors_test, clean_test = damped(100, 1)
+    vae = PhysicsVAE(**LEARN).fit(X)
+    codes = vae.transform(X_test)
+    with_correction = _rmse(vae.inverse_transform(codes), clean_test)
+    physics_alone = _rmse(_without_correction(vae).inverse_transform(codes), clean_test)
+    assert with_correction < 0.6 * physics_alone
+    truth = _truth(factors_test)
+    assert np.corrcoef(codes[:, 2], truth[:, 2])[0, 1] > 0.995
+    for i in range(2):
+        assert np.corrcoef(codes[:, i], truth[:, i])[0, 1] > 0.95
+
+
+def test_likelihood_prefers_real_trajectories(vae, data):
+    *_, X_test, _ = data
+    shuffled = X_test[:, np.random.RandomState(0).permutation(N_STEPS)]
+    elbo = vae.score_samples(X_test)
+    assert elbo.shape == (len(X_test),)
+    assert np.all(vae.score_samples(shuffled) < elbo - 100)
+    assert vae.score(X_test) == pytest.approx(elbo.mean())
+    # near the density of the 0.01 rad noise alone: N_STEPS * log N(0 | 0, 0.01)
+    noise_only = N_STEPS * (-0.5 * np.log(2 * np.pi * 0.01 ** 2) - 0.5)
+    assert noise_only - 40 < vae.score(X_test) < noise_only + 5
+
+
+def test_samples_come_from_the_fitted_prior(vae):
+    X = vae.sample(200, random_state=0)
+    assert X.shape == (200, N_STEPS)
+    assert_array_equal(X, vae.sample(200, random_state=0))
+    codes = vae.transform(X)
+    # means within 4 standard errors, standard deviations within 25 %
+    error = np.abs(codes[:, :3].mean(axis=0) - vae.prior_mean_)
+    assert np.all(error < 4 * vae.prior_std_ / np.sqrt(len(X)))
+    assert_allclose(codes[:, :3].std(axis=0), vae.prior_std_, rtol=0.25)
+
+
+def test_prior_ranges_set_the_prior(data):
+    vae = PhysicsVAE(**TINY, theta0_range=(0.5, 1.5), frequency_range=(2.0, 3.2)).fit(data[0])
+    assert_allclose(vae.prior_mean_[[0, 2]], [1.0, 2.6])
+    assert_allclose(vae.prior_std_[[0, 2]], [1 / np.sqrt(12), 1.2 / np.sqrt(12)], rtol=1e-6)
+    # omega0 from the data's estimates
+    assert 0.8 < vae.prior_mean_[1] < 1.2
+
+
+# --------------------------------------------------------------------------
+# API: names, bad input, fitted state, persistence
+# --------------------------------------------------------------------------
+
+def test_feature_names_out(tiny):
+    assert_array_equal(tiny.get_feature_names_out(),
+                       ["theta0", "omega0", "natural_frequency", "aux0"])
+    vae = PhysicsVAE(**{**TINY, "aux_dim": 0}).fit(np.zeros((5, 10)) + np.arange(10))
+    assert_array_equal(vae.get_feature_names_out(), ["theta0", "omega0", "natural_frequency"])
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(theta0_range=(1.5, 0.5)), "theta0_range"),
+    (dict(omega0_range=(0.0, np.inf)), "omega0_range"),
+    (dict(frequency_range=(-1.0, 2.0)), "frequency_range"),
+    (dict(frequency_range=(1.0, 2.0, 3.0)), "frequency_range"),
+    (dict(dt=0.0), "dt"),
+    (dict(aux_dim=-1), "aux_dim"),
+    (dict(correction_weight=-1.0), "correction_weight"),
+])
+def test_bad_hyperparameters_are_named(data, params, match):
+    with pytest.raises(ValueError, match=match):
+        PhysicsVAE(**{**TINY, **params}).fit(data[0])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda v: v.traverse("length"), "latent must be one of"),
+    (lambda v: v.traverse(4), r"latent must be in \[0, 4\)"),
+    (lambda v: v.traverse(-1), "latent"),
+    (lambda v: v.traverse(0, values=[[1.0]]), "values must be 1-D"),
+    (lambda v: v.traverse(0, values=[np.nan]), "values"),
+    (lambda v: v.traverse(0, z=[1.0, 1.0]), "z has 2 columns"),
+    (lambda v: v.traverse(0, z=[[1.0, 1.0, 1.0, 1.0]]), "z must be 1-D"),
+    (lambda v: v.traverse(2, values=[2.0], z=[1.0, 1.0, 0.0, 0.0]), "scale_omega0"),
+    (lambda v: v.traverse(0, scale_omega0="yes"), "scale_omega0"),
+    (lambda v: v.inverse_transform(np.zeros((2, 3))), "X has 3 columns"),
+    (lambda v: v.inverse_transform([[np.inf, 0, 2, 0]]), "X"),
+    (lambda v: v.transform(np.zeros((2, 7))), "7 features"),
+    (lambda v: v.sample(0), "n_samples"),
+])
+def test_bad_input_is_named(tiny, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(tiny)
+
+
+def test_methods_read_the_fitted_state_after_set_params(data):
+    X, *_ = data
+    vae = PhysicsVAE(**TINY).fit(X)
+    before = vae.transform(X[:5]), vae.traverse(2), vae.sample(3, random_state=0)
+    vae.set_params(aux_dim=4, dt=0.01, theta0_range=(0.0, 0.1), hidden_layer_sizes=(4,))
+    after = vae.transform(X[:5]), vae.traverse(2), vae.sample(3, random_state=0)
+    for a, b in zip(before, after):
+        assert_array_equal(a, b)
+    assert len(vae.get_feature_names_out()) == 4
+    with pytest.raises(ValueError, match="dt from 0.05 to 0.01"):
+        vae.partial_fit(X)
+
+
+def test_warm_start_continues_with_the_fitted_network(data):
+    X, *_ = data
+    vae = PhysicsVAE(**TINY, warm_start=True).fit(X)
+    n_epochs = len(vae.history_)
+    vae.set_params(beta=2.0).fit(X)
+    assert len(vae.history_) == 2 * n_epochs
+
+
+def test_pickle_round_trip(tiny, data):
+    *_, X_test, _ = data
+    clone = pickle.loads(pickle.dumps(tiny))
+    assert_array_equal(clone.transform(X_test), tiny.transform(X_test))
+    assert_array_equal(clone.score_samples(X_test), tiny.score_samples(X_test))
+    assert_array_equal(clone.sample(2, random_state=0), tiny.sample(2, random_state=0))
