@@ -19,11 +19,12 @@ from sklearn.mixture import GaussianMixture
 
 from . import __version__
 from ._gan import TrajectoryGAN
+from ._physics_vae import PhysicsVAE
 from ._regression import GaussianRegressor, TrajectoryRegressor
 from ._simulator import PendulumSimulator
 from ._vae import BetaVAE, _marginals
 from .datasets import ARTICLE_G, make_pendulum, make_pendulum_regression
-from .metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap
+from .metrics import active_dimensions, dci, maximum_mean_discrepancy, mutual_information_gap
 from .physics import amplitude, period
 
 __all__ = ["run_demo"]
@@ -40,12 +41,13 @@ COLORS = {"real": "0.3", "TrajectoryGAN": "tab:orange", "BetaVAE": "tab:purple"}
 # ``models`` holds the hyperparameters each section overrides.
 _SETTINGS = {
     False: dict(n_trajectories=100, n_train=400, n_test=200, n_mmd_draws=10,
-                models={"regression": dict(max_epochs=100), "gan": dict(max_epochs=1500),
-                        "vae": dict(max_epochs=500)}),
+                models={"regression": dict(max_epochs=50), "gan": dict(max_epochs=1500),
+                        "vae": dict(max_epochs=500), "physics": dict(max_epochs=100)}),
     True: dict(n_trajectories=20, n_train=100, n_test=50, n_mmd_draws=3,
                models={"regression": dict(max_epochs=5, hidden_layer_sizes=(32, 32)),
                        "gan": dict(max_epochs=20, hidden_layer_sizes=(32, 64)),
-                       "vae": dict(max_epochs=20, hidden_layer_sizes=(64, 32))}),
+                       "vae": dict(max_epochs=20, hidden_layer_sizes=(64, 32)),
+                       "physics": dict(max_epochs=5, hidden_layer_sizes=(16,))}),
 }
 
 #: Fits run side by side, each on one torch thread, in this many processes
@@ -173,14 +175,16 @@ def _fitting_section(report, quick, seed, regression, trajectories):
 
     models = _SETTINGS[quick]["models"]
     report.section(
-        "fits", "Fitting the five models",
-        f"TrajectoryGAN, BetaVAE (β = 1 and 10), TrajectoryRegressor and "
-        f"GaussianRegressor, {_N_WORKERS[quick]} at a time, each on one torch thread "
-        "(the estimators' n_jobs=None); a progress bar per fit.")
+        "fits", "Fitting the six models",
+        "TrajectoryGAN, BetaVAE (β = 1 and 10), TrajectoryRegressor, GaussianRegressor "
+        f"and PhysicsVAE, {_N_WORKERS[quick]} at a time, each on one torch thread (the "
+        "estimators' n_jobs=None); a progress bar per fit.")
     X, y, n_train = regression
     X_tr = trajectories[0]
+    # longest first: the GAN on one worker, the others on the second
     jobs = {
         "TrajectoryGAN": (TrajectoryGAN, models["gan"], X_tr, None),
+        "PhysicsVAE": (PhysicsVAE, models["physics"], X_tr, None),
         "BetaVAE_beta1": (BetaVAE, dict(beta=1, **models["vae"]), X_tr, None),
         "BetaVAE_beta10": (BetaVAE, dict(beta=10, **models["vae"]), X_tr, None),
         "TrajectoryRegressor": (TrajectoryRegressor, models["regression"], X[:n_train],
@@ -374,6 +378,81 @@ def _vae_section(report, quick, seed, data, fitted):
     report.done()
 
 
+def _control_section(report, quick, seed, data, fitted):
+    from .plotting import plot_trajectories
+
+    X_tr, X_te, factors = data
+    report.section(
+        "control", "PhysicsVAE: generation you can control",
+        "A VAE whose decoder is the pendulum itself (the exact solution, in torch) plus "
+        "a small neural correction: its latents are θ0, ω0 and the natural frequency "
+        "√(g/L), in their units.  Left: the same swing at 1, 1.25 and 1.5 times the "
+        "inferred frequency (PhysicsVAE) beside moving BetaVAE(β=10)'s latent most "
+        "correlated with the frequency.  Middle: inferred against true parameters on "
+        "held-out rows.  Right: the counterfactual at 1.5 times the frequency beside the "
+        "simulator's trajectory for those parameters.")
+    physics, beta = fitted["PhysicsVAE"], {b: fitted[f"BetaVAE_beta{b}"] for b in (1, 10)}
+    n_train = len(X_tr)
+    F_te = factors[n_train:]
+    truth = np.column_stack([F_te[:, 0], F_te[:, 1], np.sqrt(G / F_te[:, 2])])
+    inferred, std = physics.transform(X_te, return_std=True)
+    names = ["theta0", "omega0", "natural_frequency"]
+    for i, name in enumerate(names):
+        report.number(f"physics_corr_{name}",
+                      float(np.corrcoef(inferred[:, i], truth[:, i])[0, 1]))
+    # disentanglement against (θ0, ω0, √(g/L)) on all rows, MIG with its bins and rows
+    F = factors
+    sqrt_factors = np.column_stack([F[:, 0], F[:, 1], np.sqrt(G / F[:, 2])])
+    X_all = np.vstack([X_tr, X_te])
+    n_bins = 10
+    for label, model in [("beta1", beta[1]), ("beta10", beta[10]), ("physics", physics)]:
+        codes = model.transform(X_all)
+        scores = dci(codes, sqrt_factors, random_state=seed)
+        report.number(f"{label}_dci_disentanglement", float(scores.disentanglement))
+        report.number(f"{label}_dci_completeness", float(scores.completeness))
+        report.number(f"{label}_dci_informativeness", float(scores.informativeness))
+        report.number(f"{label}_mig_{n_bins}bins_{len(X_all)}rows",
+                      float(mutual_information_gap(codes, sqrt_factors, n_bins=n_bins)))
+
+    # the counterfactual: the first held-out row at 1.5 times its frequency
+    code = inferred[:1].copy()
+    code[0, 2] *= 1.5
+    counterfactual = physics.inverse_transform(code)[0]
+    params = [[code[0, 0], code[0, 1], G / code[0, 2] ** 2, 1.0]]
+    simulated = PendulumSimulator(n_steps=X_te.shape[1], g=G).fit(params).transform(params)[0]
+    report.number("physics_counterfactual_rmse_rad",
+                  float(np.sqrt(np.mean((counterfactual - simulated) ** 2))))
+
+    fig, (ax_p, ax_b, ax_s, ax_c) = _figure(1, 4, width=3.6)
+    w = inferred[0, 2]
+    factors_w = np.array([1.0, 1.25, 1.5])
+    plot_trajectories(physics.traverse("natural_frequency", w * factors_w, z=inferred[0]),
+                      ax=ax_p, labels=[f"{f:g} × ω = {f * w:.2f} rad/s" for f in factors_w],
+                      lw=1)
+    ax_p.set_title("PhysicsVAE: the frequency")
+    codes10 = beta[10].transform(X_te)
+    dim = int(np.argmax([abs(np.corrcoef(codes10[:, d], truth[:, 2])[0, 1])
+                         for d in range(codes10.shape[1])]))
+    values = codes10[0, dim] + codes10[:, dim].std() * np.array([0.0, 1.0, 2.0])
+    plot_trajectories(beta[10].traverse(dim, values, z=codes10[0]), ax=ax_b, lw=1,
+                      labels=[f"z{dim} = {v:.2f}" for v in values])
+    ax_b.set_title(f"BetaVAE(β=10): dimension {dim}")
+    for i, (name, unit) in enumerate([("θ0", "rad"), ("ω0", "rad/s"), ("√(g/L)", "rad/s")]):
+        ax_s.errorbar(truth[:, i], inferred[:, i], yerr=2 * std[:, i], fmt=".", ms=3,
+                      label=name, alpha=0.7)
+    lims = [truth.min(), truth.max()]
+    ax_s.plot(lims, lims, "k--", lw=0.8)
+    ax_s.set(xlabel="true", ylabel="inferred (± 2 posterior std)",
+             title="PhysicsVAE: inferred parameters")
+    ax_s.legend(fontsize="small")
+    plot_trajectories(np.vstack([simulated, counterfactual]), ax=ax_c, lw=1,
+                      labels=["simulator", "PhysicsVAE at 1.5 × ω"])
+    ax_c.set_title("counterfactual: 1.5 × the frequency")
+    report.figure(fig, "control.png", "Traversals in physical units beside BetaVAE's, "
+                  "inferred against true parameters, and a counterfactual")
+    report.done()
+
+
 #: What the full run must show, each against a baseline of the same run:
 #: ``(name, section, metric, "<=" or ">=", section, reference metric, factor)``.
 _BARS = [
@@ -389,6 +468,12 @@ _BARS = [
      "vae", "pca_heldout_rmse_rad", 1.0),
     ("BetaVAE(beta=1) samples' MMD² <= the GAN's", "vae", "mmd2_beta1_samples", "<=",
      "gan", "mmd2_gan", 1.0),
+    ("PhysicsVAE infers the natural frequency, correlation >= 0.99", "control",
+     "physics_corr_natural_frequency", ">=", None, None, 0.99),
+    ("PhysicsVAE DCI disentanglement >= 0.9", "control", "physics_dci_disentanglement",
+     ">=", None, None, 0.9),
+    ("PhysicsVAE counterfactual RMSE <= 0.05 rad", "control",
+     "physics_counterfactual_rmse_rad", "<=", None, None, 0.05),
 ]
 
 
@@ -495,7 +580,7 @@ def run_demo(out="pendsk-demo", *, quick=False, random_state=0, log=_stderr):
     probe.write_bytes(b"")  # an unwritable folder fails here, not after minutes
     probe.unlink()
 
-    report = _Report(out, log, n_steps=5)
+    report = _Report(out, log, n_steps=6)
     report.metrics["settings"] = {"quick": bool(quick), "random_state": random_state,
                                   "pendsk": __version__}
     _simulator_section(report, quick, random_state)
@@ -505,6 +590,7 @@ def run_demo(out="pendsk-demo", *, quick=False, random_state=0, log=_stderr):
     _regression_section(report, quick, random_state, regression, fitted)
     _gan_section(report, quick, random_state, trajectories, fitted["TrajectoryGAN"])
     _vae_section(report, quick, random_state, trajectories, fitted)
+    _control_section(report, quick, random_state, trajectories, fitted)
     report.metrics["bars"] = _bars(report.metrics)
     report.metrics["total_seconds"] = round(time.perf_counter() - report.started, 2)
     (out / "metrics.json").write_text(json.dumps(report.metrics, indent=2), encoding="utf-8")

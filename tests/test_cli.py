@@ -400,7 +400,7 @@ def test_python_m_pendsk_subprocess(tmp_path):
 
 DEMO_FIGURES = {"simulator.png", "regression.png", "uncertainty.png",
                 "regression_samples.png", "gan_samples.png", "gan_losses.png",
-                "vae_samples.png", "vae_traversals.png"}
+                "vae_samples.png", "vae_traversals.png", "control.png"}
 
 
 def _pendsk(*args, cwd=ROOT):
@@ -440,11 +440,12 @@ def test_demo_quick_writes_the_report(demo_report):
     # progress is visible while it runs: one line per step, then a summary
     lines = result.stderr.strip().splitlines()
     assert [line[:5] for line in lines if line.startswith("[")] == \
-        ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"]
+        ["[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"]
     # a progress bar per fit, with the time left
-    for name in ("TrajectoryGAN", "BetaVAE", "TrajectoryRegressor", "GaussianRegressor"):
+    for name in ("TrajectoryGAN", "BetaVAE", "TrajectoryRegressor", "GaussianRegressor",
+                 "PhysicsVAE"):
         assert re.search(rf"{name}\(.*\d+/\d+ \[.*<", result.stderr), name
-    assert re.search(r"\d of 6 bars hold", result.stderr)
+    assert re.search(r"\d+ of 9 bars hold", result.stderr)
     assert lines[-1].startswith(f"wrote {len(DEMO_FIGURES)} figures, metrics.json and "
                                 f"index.html to {out}")
 
@@ -455,9 +456,10 @@ def test_demo_metrics_json_holds_every_number_finite(demo_report):
     _, out = demo_report
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == {"settings", "simulator", "fits", "regression", "gan", "vae",
-                            "bars", "total_seconds"}
+                            "control", "bars", "total_seconds"}
     assert all(set(bar) == {"value", "limit", "ok"} for bar in metrics["bars"].values())
-    assert len(metrics["fits"]) == 6  # five fits' seconds and the section's
+    assert len(metrics["fits"]) == 7  # six fits' seconds and the section's
+    assert "physics_mig_10bins_150rows" in metrics["control"]  # bins and rows named
     assert metrics["settings"]["quick"] is True
     numbers = list(_numbers(metrics))
     assert len(numbers) > 30 and np.all(np.isfinite(numbers))
