@@ -2,11 +2,17 @@
 
 One base class, :class:`NeuralEstimator`, turns a torch module into a
 scikit-learn estimator: hyperparameters are plain constructor arguments,
-:meth:`~NeuralEstimator._fit` validates and standardises the data, builds a
-skorch :class:`~skorch.NeuralNet` (kept as ``net_``, its history as
-``history_``) and trains it with batches sliced from in-memory tensors;
-predictions run the trained float32 weights in float64 so that they do not
-depend on how rows are batched.
+and :meth:`~NeuralEstimator._fit` is four named steps -- validate and
+standardise the data, build a skorch :class:`~skorch.NeuralNet` (kept as
+``net_``, its history as ``history_``), configure this training call, and
+train with batches sliced from in-memory tensors -- on torch's RNG seeded
+from ``random_state`` and on ``n_jobs`` threads, the caller's settings of
+both restored afterwards.  Predictions run the trained float32 weights in
+float64 so that they do not depend on how rows are batched.
+
+Top to bottom: the shared docstrings, the numerical helpers, the skorch
+pieces (batches, callbacks, the net), the RNG and thread contexts, then
+the estimator base and the base of the generative models.
 """
 
 import copy

@@ -42,7 +42,7 @@ def _power_of_two_scale(array, axis=None):
 
     Dividing by it is exact in floating point (short of subnormals), so the
     statistics below give the same bits on the rescaled values, and values
-    near the float64 limit no longer overflow in squares and differences.
+    near the float64 limit do not overflow in squares and differences.
     """
     _, exponent = np.frexp(np.abs(array).max(axis=axis))
     return np.ldexp(1.0, exponent - 1)
