@@ -64,13 +64,13 @@ _PARAMETERS = string.Template("""
         Rows per gradient step.
     weight_decay : float, default=0.0
         L2 penalty (the optimizer's ``weight_decay``).
-    early_stopping : bool, default=False
+    early_stopping : $early_stopping_type, default=$early_stopping
         Hold out ``validation_fraction`` of the rows and stop when their
         loss has not improved by 1e-4 for ``n_iter_no_change`` epochs,
-        restoring the best weights (skorch's ``EarlyStopping``).
+        restoring the best weights (skorch's ``EarlyStopping``).$early_stopping_auto
     validation_fraction : float, default=0.1
-        Share of rows held out when ``early_stopping`` is on.
-    n_iter_no_change : int, default=10
+        Share of rows held out when early stopping is on.
+    n_iter_no_change : int, default=$n_iter_no_change
         Patience of early stopping, in epochs.
     warm_start : bool, default=False
         Let :meth:`fit` continue from the current weights (``max_epochs``
@@ -124,6 +124,12 @@ def shared_docs(cls):
     defaults = {name: format(p.default, "g") if isinstance(p.default, float)
                 else p.default
                 for name, p in inspect.signature(cls).parameters.items()}
+    auto = defaults["early_stopping"] == "auto"
+    defaults["early_stopping_type"] = 'bool or "auto"' if auto else "bool"
+    defaults["early_stopping_auto"] = (
+        '  ``"auto"``: see Notes.' if auto else "")
+    if auto:
+        defaults["early_stopping"] = '"auto"'
     return {"params": _PARAMETERS.substitute(defaults), "attributes": _ATTRIBUTES}
 
 
@@ -486,7 +492,7 @@ class NeuralEstimator(BaseEstimator):
         data = self._prepare_data(X, y, reset=first)
         n_done = 0 if first else len(self.net_.history)
         seed = child_seed(entropy, n_done)
-        validate = self.early_stopping and not incremental
+        validate = self._early_stopping_on() and not incremental
         with _seeded(seed, device), _torch_threads(self.n_jobs):
             train_set, valid_set = _datasets(data, device, validate=validate,
                                              fraction=self.validation_fraction, seed=seed)
@@ -562,6 +568,12 @@ class NeuralEstimator(BaseEstimator):
             return self.max_epochs
         steps = self._auto_steps * (n_rows / _AUTO_ROWS) ** _AUTO_EXPONENT
         return max(1, round(steps / math.ceil(n_rows / self.batch_size)))
+
+    def _early_stopping_on(self):
+        """Whether a training call holds out rows and stops early."""
+        if isinstance(self.early_stopping, str):  # "auto"
+            return self.max_epochs == "auto"
+        return bool(self.early_stopping)
 
     def _lr_policy(self, n_epochs):
         """``(torch scheduler class, kwargs)`` of one training call's
@@ -655,12 +667,19 @@ class NeuralEstimator(BaseEstimator):
             outs = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
         else:
             outs = (torch.cat(outs).cpu().numpy(),)
+        overflow = ValueError(f"{input_name} holds values too large for this model: "
+                              "its output overflows float64.")
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            result = outs if post is None else post(*outs)
+            try:
+                result = outs if post is None else post(*outs)
+            except ValueError as error:
+                # e.g. a scaler's inverse_transform refusing the infinities
+                if all(np.isfinite(out).all() for out in outs):
+                    raise
+                raise overflow from error
         parts = result if isinstance(result, tuple) else (result,)
         if not all(np.isfinite(part).all() for part in parts):
-            raise ValueError(f"{input_name} holds values too large for this model: "
-                             "its output overflows float64.")
+            raise overflow
         return result[0] if post is None and len(result) == 1 else result
 
     def _check_X(self, X, *, reset):

@@ -111,6 +111,12 @@ class VAE(nn.Module):
     mirror) maps a code to the mean of a diagonal Gaussian over the row,
     whose standard deviation is one learned parameter per feature.
 
+    With ``linear_path=True`` the posterior mean and the decoded mean each
+    add a fixed linear map of the input (buffers, not trained) to the MLP's
+    output: :meth:`init_linear_path` sets them to a principal-component
+    basis and zeroes the MLPs' output layers, so that training starts from
+    probabilistic PCA and the networks learn what PCA misses.
+
     Parameters
     ----------
     n_features : int
@@ -121,18 +127,56 @@ class VAE(nn.Module):
         Hidden widths of the encoder; the decoder uses them reversed.
     activation : str
         Key of :data:`ACTIVATIONS`.
+    linear_path : bool
+        Add the fixed linear maps (zero until :meth:`init_linear_path`).
     """
 
     #: Bounds of the posterior log-variance (see :meth:`encode`).
     LOG_VAR_RANGE = (-20.0, 10.0)
 
     def __init__(self, n_features, latent_dim=6, hidden_layer_sizes=(256, 128),
-                 activation="silu"):
+                 activation="silu", linear_path=False):
         super().__init__()
         self.latent_dim = latent_dim
         self.encoder = MLP(n_features, 2 * latent_dim, hidden_layer_sizes, activation)
         self.decoder = MLP(latent_dim, n_features, hidden_layer_sizes[::-1], activation)
         self.log_scale = nn.Parameter(torch.zeros(n_features))
+        self.linear_path = linear_path
+        if linear_path:
+            self.register_buffer("encode_basis", torch.zeros(latent_dim, n_features))
+            self.register_buffer("decode_basis", torch.zeros(n_features, latent_dim))
+
+    @torch.no_grad()
+    def init_linear_path(self, encode_basis, decode_basis, log_var, log_scale):
+        """Set the linear maps and start the MLPs' outputs at zero.
+
+        Parameters
+        ----------
+        encode_basis : array-like of shape (k, n_features), k <= latent_dim
+            The first ``k`` posterior means are ``encode_basis @ x``.
+        decode_basis : array-like of shape (n_features, k)
+            Codes decode to ``decode_basis @ z[:k]``.
+        log_var : array-like of shape (k,)
+            Starting posterior log-variance of the first ``k`` codes (the
+            others start at 0, the prior's).
+        log_scale : array-like of shape (n_features,)
+            Starting log standard deviation of the decoder's noise.
+
+        With the bases of probabilistic PCA (Tipping & Bishop 1999), the
+        network starts as that model.
+        """
+        if not self.linear_path:
+            raise RuntimeError("init_linear_path needs a VAE built with linear_path=True.")
+        as_tensor = partial(torch.as_tensor, dtype=self.log_scale.dtype,
+                            device=self.log_scale.device)
+        k = len(log_var)
+        self.encode_basis.zero_()[:k] = as_tensor(encode_basis)
+        self.decode_basis.zero_()[:, :k] = as_tensor(decode_basis)
+        for mlp in (self.encoder, self.decoder):
+            mlp[-1].weight.zero_()
+            mlp[-1].bias.zero_()
+        self.encoder[-1].bias[self.latent_dim:self.latent_dim + k] = as_tensor(log_var)
+        self.log_scale.copy_(as_tensor(log_scale))
 
     def encode(self, x):
         """Posterior ``(mean, log_variance)`` of the codes of ``x``.
@@ -143,11 +187,17 @@ class VAE(nn.Module):
         thousands of time steps) cannot overflow ``exp`` in float32.
         """
         out = self.encoder(x)
-        return out[:, :self.latent_dim], out[:, self.latent_dim:].clamp(*self.LOG_VAR_RANGE)
+        mean = out[:, :self.latent_dim]
+        if self.linear_path:
+            mean = mean + x @ self.encode_basis.T
+        return mean, out[:, self.latent_dim:].clamp(*self.LOG_VAR_RANGE)
 
     def decode(self, z):
         """Decoded mean rows of the codes ``z``."""
-        return self.decoder(z)
+        out = self.decoder(z)
+        if self.linear_path:
+            out = out + z @ self.decode_basis.T
+        return out
 
     def forward(self, x):
         """One reparameterised pass: ``(recon_mean, log_scale, mean, log_var,

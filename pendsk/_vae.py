@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -25,6 +26,14 @@ _ELBO_DRAWS = 64
 #: posterior, fewer when that would exceed ``_PRIOR_POINTS`` codes in all
 #: (but at least one per row).
 _PRIOR_DRAWS, _PRIOR_POINTS = 10, 10_000
+
+#: Principal axes with less variance than this share of the largest are
+#: left out of the starting PCA (rank-deficient rows).
+_PCA_TOL = 1e-10
+
+#: The decoder's starting noise variance is at least this share of each
+#: time step's variance (rows that PCA reconstructs exactly).
+_NOISE_FLOOR = 1e-4
 
 
 def _standard_normal(latent_dim):
@@ -54,6 +63,43 @@ def _marginals(prior):
     second = (weights * (np.diagonal(prior.covariances_, axis1=1, axis2=2)
                          + prior.means_ ** 2)).sum(0)
     return mean, np.sqrt(np.maximum(second - mean ** 2, 0.0))
+
+
+def _ppca_start(Xs, scale, latent_dim):
+    """Probabilistic PCA of rows in the units of X, as seen by a network of
+    standardised rows: ``(encode_basis, decode_basis, log_var, log_scale)``
+    for :meth:`VAE.init_linear_path <pendsk._modules.VAE.init_linear_path>`.
+
+    ``Xs`` are the standardised training rows, ``scale`` the per-step
+    scales that undo the standardisation.  The rows in the units of X,
+    divided by the largest scale (which leaves the axes and the whitened
+    scores as they are and keeps the numbers near 1), give the principal
+    axes ``V`` and variances ``lam``; a standardised row ``x`` then has the
+    whitened scores ``V (w x) / sqrt(lam)``, ``w = scale / max(scale)``,
+    and scores ``z`` decode to ``(V.T (sqrt(lam) z)) / w``.  The posterior
+    variance of a score starts at the residual variance per step over
+    ``lam``, the decoder's noise at each step's residual variance (at
+    least ``_NOISE_FLOOR`` of the step's).  Axes the rows do not vary along
+    are left out; so is everything, when the numbers are not finite.
+    """
+    w = scale / scale.max()
+    rows = Xs * w
+    # n centred rows span at most n - 1 axes; constant rows span none
+    k = min(latent_dim, len(rows) - 1, rows.shape[1])
+    axes, variances = np.empty((0, rows.shape[1])), np.empty(0)
+    if k > 0 and rows.var(axis=0).max() > 0:
+        pca = PCA(n_components=k, svd_solver="full").fit(rows)
+        keep = pca.explained_variance_ > _PCA_TOL * pca.explained_variance_.max()
+        axes, variances = pca.components_[keep], pca.explained_variance_[keep]
+    residual = rows - (rows @ axes.T) @ axes
+    noise = np.maximum(residual.var(axis=0) / w ** 2, _NOISE_FLOOR)  # standardised
+    std = np.sqrt(variances)
+    code_noise = max(residual.var(axis=0).mean(), _NOISE_FLOOR * rows.var(axis=0).mean())
+    start = ((axes * w) / std[:, None], (axes / w).T * std, np.log(code_noise / variances),
+             0.5 * np.log(noise))
+    if not all(np.isfinite(part).all() for part in start):
+        return start[0][:0], start[1][:, :0], start[2][:0], np.zeros(len(scale))
+    return start
 
 
 class _AutoencoderNet(_Net):
@@ -134,10 +180,14 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     An MLP encoder maps a trajectory to a diagonal-Gaussian posterior over
     ``latent_dim`` codes; the mirrored decoder maps a code to a Gaussian
     over the trajectory whose noise scale (one per time step) is learned.
+    With ``pca_path=True`` (the default) both add a fixed linear map to
+    their MLP: training starts from probabilistic PCA of the training rows,
+    and the MLPs learn what PCA misses (see Notes).
     Training minimises ``NLL + beta * KL`` (Higgins et al. 2017) or, with a
     ``capacity``, ``NLL + gamma * |KL - C|`` with C raised during training
     (Burgess et al. 2018).  A larger β pushes the codes towards independent,
-    interpretable factors: on pendulum data, amplitude and frequency.
+    interpretable factors (on pendulum data, amplitude and frequency) when
+    the networks learn the codes from scratch, ``pca_path=False``.
 
     Parameters
     ----------
@@ -169,6 +219,15 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     prior_components : int, default=20
         Components of the ``"gmm"`` prior (at most the number of codes it
         is fitted to).
+    pca_path : bool, default=True
+        Add fixed linear maps set from probabilistic PCA of the first
+        fit's rows to the encoder's posterior mean and to the decoder, so
+        that training starts from PCA's reconstructions (see Notes): held-out
+        reconstructions at least as good as PCA's also on a few dozen rows.
+        The codes then stay close to the (whitened) principal scores, and
+        β > 1 leaves them so: for codes that β pushes towards separate
+        factors (the article's β-VAE), use ``pca_path=False``: plain MLPs
+        from random weights, trained for the whole step budget.
     hidden_layer_sizes : array-like of int, default=(256, 128)
         Hidden widths of the encoder; the decoder uses them reversed (the
         article: (250, 100, 50)).
@@ -192,10 +251,29 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     Notes
     -----
-    ``max_epochs="auto"`` trains for S = 7000 optimizer steps at 400
+    ``max_epochs="auto"`` allows S = 7000 optimizer steps at 400
     training rows (1000 epochs of 7 batches of 64), 2.5 times as many on 10
-    times the rows.  Trajectories are standardised per time step inside
-    the estimator.
+    times the rows.  With the PCA start (``pca_path=True``) the default
+    ``early_stopping="auto"`` stops it once the loss of the held-out
+    ``validation_fraction`` of the rows has not improved for
+    ``n_iter_no_change`` epochs; from random weights (``pca_path=False``)
+    it trains for the whole budget, which β > 1 needs to separate the
+    factors.  Trajectories are standardised per time step inside the
+    estimator.
+
+    With ``pca_path=True`` the first fit starts from probabilistic PCA [5]_
+    of the training rows
+    in the units of X: the posterior mean of code ``j`` is the row's
+    whitened score on the ``j``-th principal axis plus the encoder MLP's
+    output, the decoded mean is the codes' PCA reconstruction plus the
+    decoder MLP's output, and both MLPs' output layers start at zero; the
+    linear maps stay fixed, the posterior variances and the decoder's noise
+    start at probabilistic PCA's.  The networks thus start from PCA's
+    reconstructions and learn the nonlinear part; with few rows, where
+    little beyond PCA can be learned, early stopping keeps the model close
+    to PCA instead of memorising the rows (on series of tens of rows and
+    hundreds of steps a VAE trained from scratch reconstructs held-out rows
+    worse than PCA, ``benchmarks/bench_realdata.py``).
 
     The KL term pulls each posterior towards N(0, I), but the codes of the
     training rows together (the aggregate posterior) need not fill N(0, I):
@@ -224,6 +302,8 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
        Disentanglement in Variational Autoencoders", NeurIPS 2018.
     .. [4] Ghosh, Sajjadi, Vergari, Black and Schölkopf, "From Variational
        to Deterministic Autoencoders", ICLR 2020.
+    .. [5] Tipping and Bishop, "Probabilistic Principal Component
+       Analysis", Journal of the Royal Statistical Society B 61(3), 1999.
 
     Examples
     --------
@@ -252,17 +332,20 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "tc_weight": [Interval(Real, 0, None, closed="left")],
         "prior": [StrOptions({"gmm", "standard"})],
         "prior_components": [Count(1, None, closed="left")],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "pca_path": ["boolean"],
     }
     _criterion = ELBOLoss
     _auto_steps = 7000
     _net_class = _AutoencoderNet
-    _network_params = ("latent_dim", *NeuralEstimator._network_params)
+    _network_params = ("latent_dim", "pca_path", *NeuralEstimator._network_params)
 
     def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,
-                 prior="gmm", prior_components=20, hidden_layer_sizes=(256, 128),
+                 prior="gmm", prior_components=20, pca_path=True,
+                 hidden_layer_sizes=(256, 128),
                  activation="silu", lr=2e-3, lr_schedule="cosine", max_epochs="auto",
-                 batch_size=64, weight_decay=0.0, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10,
+                 batch_size=64, weight_decay=0.0, early_stopping="auto",
+                 validation_fraction=0.1, n_iter_no_change=50,
                  warm_start=False, callbacks=None, device="cpu", n_jobs=None,
                  random_state=None, verbose=0):
         self.latent_dim = latent_dim
@@ -272,6 +355,7 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.tc_weight = tc_weight
         self.prior = prior
         self.prior_components = prior_components
+        self.pca_path = pca_path
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lr = lr
@@ -298,7 +382,16 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _module_spec(self, data):
         return VAE, dict(n_features=data.X.shape[1], latent_dim=self.latent_dim,
                          hidden_layer_sizes=self._check_hidden_layer_sizes(),
-                         activation=self.activation)
+                         activation=self.activation, linear_path=bool(self.pca_path))
+
+    def _build_net(self, data, device):
+        """A new net; with ``pca_path``, its VAE starts as probabilistic PCA
+        of the training rows in the units of X (see Notes)."""
+        net = super()._build_net(data, device)
+        if self.pca_path:
+            net.module_.init_linear_path(*_ppca_start(data.X, self._x_scaler.scale_,
+                                                      self.latent_dim))
+        return net
 
     def _check_capacity(self):
         if self.capacity is None:
@@ -339,6 +432,12 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             # covariance: one Gaussian always has one
             return GaussianMixture(n_components=1, covariance_type="full",
                                    reg_covar=reg_covar, random_state=seed).fit(codes)
+
+    def _early_stopping_on(self):
+        """``"auto"``: on with the step budget and the PCA start."""
+        if isinstance(self.early_stopping, str):
+            return self.max_epochs == "auto" and bool(self.pca_path)
+        return super()._early_stopping_on()
 
     def _extra_callbacks(self, n_epochs):
         return [("kl_weight", _KLWeight(self.beta, self.gamma, self._check_capacity(),

@@ -24,6 +24,7 @@ CHANGES = {
     "hidden_layer_sizes": (8, 4),
     "activation": "tanh",
     "latent_dim": 5,
+    "pca_path": False,
     "loss": "wgan-clip",
     "noise": 0.3,
     "aux_dim": 3,

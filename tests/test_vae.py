@@ -15,11 +15,13 @@ uses the LEARN runs (the slow tests), the rest a tiny one.
 """
 
 import copy
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
@@ -136,6 +138,70 @@ def test_samples_have_the_datas_mean_trajectory(vae4, data):
     lag1 = np.mean([np.corrcoef(samples[:, t], samples[:, t + 1])[0, 1]
                     for t in range(N_STEPS - 1)])
     assert lag1 > 0.9
+
+
+# --------------------------------------------------------------------------
+# the start from probabilistic PCA
+# --------------------------------------------------------------------------
+
+class _Frozen(Callback):
+    """Sets every learning rate to 0, so a fit keeps the starting weights."""
+
+    def on_batch_begin(self, net, **kwargs):
+        for group in net.optimizer_.param_groups:
+            group["lr"] = 0.0
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3])
+def test_training_starts_from_pca_in_the_units_of_X(data, scale):
+    X = data[0] * np.linspace(0.5, 2.0, N_STEPS) * scale  # unequal step variances
+    X_test = data[2] * np.linspace(0.5, 2.0, N_STEPS) * scale
+    model = BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=1,
+                    early_stopping=False, callbacks=[_Frozen()], random_state=0).fit(X)
+    pca = PCA(3).fit(X)
+    # codes: whitened principal scores (up to each axis's sign)
+    codes, scores = model.transform(X_test), pca.transform(X_test)
+    signs = np.sign(np.sum(codes * scores, axis=0))
+    assert_allclose(codes * signs, scores / np.sqrt(pca.explained_variance_),
+                    rtol=1e-5, atol=1e-5)
+    # reconstructions: PCA's, in the units of X (not of standardised rows)
+    assert_allclose(model.inverse_transform(codes),
+                    pca.inverse_transform(scores), rtol=1e-5, atol=1e-5 * scale)
+    # the decoder's noise: the PCA residual's spread at each step
+    residual = X - pca.inverse_transform(pca.transform(X))
+    learned = np.exp(model.net_.module_.log_scale.detach().numpy()) * model._x_scaler.scale_
+    assert_allclose(learned, residual.std(axis=0), rtol=1e-4)
+
+
+def test_fewer_rows_than_codes_start_from_the_axes_they_span(data):
+    X = data[0][:3]  # 3 rows: 2 principal axes, 4 codes
+    model = BetaVAE(latent_dim=4, hidden_layer_sizes=(8,), max_epochs=1,
+                    early_stopping=False, callbacks=[_Frozen()], random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X)
+    basis = model.net_.module_.decode_basis.numpy()
+    assert (np.abs(basis[:, :2]).sum(axis=0) > 0).all()
+    assert_array_equal(basis[:, 2:], 0.0)  # codes beyond the rows' rank decode to nothing
+    assert_allclose(model.inverse_transform(model.transform(X)), X, atol=1e-3)
+
+
+def test_without_the_pca_path_training_starts_from_random_weights(data):
+    X = data[0]
+    model = BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=1, pca_path=False,
+                    callbacks=[_Frozen()], random_state=0).fit(X)
+    assert not hasattr(model.net_.module_, "decode_basis")
+    pca = PCA(3).fit(X)
+    pca_rmse = _rmse(X, pca.inverse_transform(pca.transform(X)))
+    assert _rmse(X, model.inverse_transform(model.transform(X))) > 5 * pca_rmse
+
+
+@pytest.mark.slow
+def test_training_improves_on_its_pca_start(vae, data):
+    X, _, X_test, _ = data
+    pca = PCA(vae.latent_dim).fit(X)
+    pca_rmse = _rmse(X_test, pca.inverse_transform(pca.transform(X_test)))
+    assert _rmse(X_test, vae.inverse_transform(vae.transform(X_test))) < 0.8 * pca_rmse
 
 
 # --------------------------------------------------------------------------

@@ -242,7 +242,8 @@ class _ShortBudget(BetaVAE):
 def test_auto_budget_counts_steps_not_epochs():
     X, _ = make_pendulum(n_samples=400, random_state=0, **DATA)
     X10 = np.tile(X, (10, 1)) + np.random.default_rng(0).normal(0, 0.01, (4000, N_STEPS))
-    settings = dict(latent_dim=2, hidden_layer_sizes=(8,), batch_size=100, random_state=0)
+    settings = dict(latent_dim=2, hidden_layer_sizes=(8,), batch_size=100,
+                    early_stopping=False, random_state=0)
     small = _ShortBudget(**settings).fit(X)
     large = _ShortBudget(**settings).fit(X10)
     # 40 steps at 400 rows, 40 * 10 ** 0.4 = 100 at 4000 (whole epochs)
@@ -251,6 +252,20 @@ def test_auto_budget_counts_steps_not_epochs():
     assert _steps(large) <= 3 * _steps(small)
     # an explicit max_epochs is a number of epochs
     assert len(_ShortBudget(**settings, max_epochs=2).fit(X).history_) == 2
+
+
+def test_auto_budget_stops_early_on_held_out_rows_and_a_number_does_not():
+    X, _ = make_pendulum(n_samples=200, random_state=0, **DATA)
+    settings = dict(latent_dim=2, hidden_layer_sizes=(8,), batch_size=100, random_state=0)
+    auto = _ShortBudget(n_iter_no_change=2, **settings).fit(X)
+    # "auto": 10 % of the rows held out, their loss recorded, the budget a bound
+    assert np.isfinite(auto.history_[:, "valid_loss"]).all()
+    assert len(auto.history_) < _ShortBudget(early_stopping=False, **settings)._n_epochs(180)
+    numbered = _ShortBudget(max_epochs=3, **settings).fit(X)
+    assert len(numbered.history_) == 3
+    assert "valid_loss" not in numbered.history_[-1]
+    forced = _ShortBudget(max_epochs=3, early_stopping=True, **settings).fit(X)
+    assert "valid_loss" in forced.history_[-1]
 
 
 @pytest.mark.parametrize("estimator", [BetaVAE(), TrajectoryGAN()], ids=lambda e: type(e).__name__)
