@@ -90,9 +90,9 @@ def rmse(a, b):
 
 
 def optimizer_steps(model):
-    """Optimizer steps of a fit: one per batch, two for a GAN batch with a
-    generator step."""
-    return sum((("critic_loss" in b) + ("generator_loss" in b)) or 1
+    """Optimizer steps of a fit: one per training batch, two for a GAN
+    batch with a generator step (held-out batches do not count)."""
+    return sum((("critic_loss" in b) + ("generator_loss" in b)) or ("train_loss" in b)
                for batches in model.history_[:, "batches"] for b in batches)
 
 
