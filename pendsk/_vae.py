@@ -35,6 +35,10 @@ _PCA_TOL = 1e-10
 #: time step's variance (rows that PCA reconstructs exactly).
 _NOISE_FLOOR = 1e-4
 
+#: The largest entry of a starting linear map (in standardised units);
+#: beyond it, the start from PCA is left out.
+_BASIS_LIMIT = 1e4
+
 
 def _standard_normal(latent_dim):
     """N(0, I) as a one-component, already fitted :class:`GaussianMixture`."""
@@ -80,7 +84,8 @@ def _ppca_start(Xs, scale, latent_dim):
     variance of a score starts at the residual variance per step over
     ``lam``, the decoder's noise at each step's residual variance (at
     least ``_NOISE_FLOOR`` of the step's).  Axes the rows do not vary along
-    are left out; so is everything, when the numbers are not finite.
+    are left out; so is everything, when the numbers are not finite or the
+    maps exceed ``_BASIS_LIMIT``.
     """
     w = scale / scale.max()
     rows = Xs * w
@@ -97,7 +102,10 @@ def _ppca_start(Xs, scale, latent_dim):
     code_noise = max(residual.var(axis=0).mean(), _NOISE_FLOOR * rows.var(axis=0).mean())
     start = ((axes * w) / std[:, None], (axes / w).T * std, np.log(code_noise / variances),
              0.5 * np.log(noise))
-    if not all(np.isfinite(part).all() for part in start):
+    # float32 must hold the bases (steps of nearly no spread beside others
+    # would blow theirs up): otherwise the MLPs start alone
+    if not all(np.isfinite(part).all() for part in start) or max(
+            np.abs(basis).max(initial=0.0) for basis in start[:2]) > _BASIS_LIMIT:
         return start[0][:0], start[1][:, :0], start[2][:0], np.zeros(len(scale))
     return start
 

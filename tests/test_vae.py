@@ -186,6 +186,15 @@ def test_fewer_rows_than_codes_start_from_the_axes_they_span(data):
     assert_allclose(model.inverse_transform(model.transform(X)), X, atol=1e-3)
 
 
+def test_steps_of_nearly_no_spread_start_without_pca_and_train():
+    X = np.full((3, N_STEPS), 2.78502867e-147)  # found by the fuzz tests
+    X[0, :3] = [0.0, 1.0, 1.0]
+    model = BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=5, lr=1e-2,
+                    random_state=0).fit(X)
+    assert_array_equal(model.net_.module_.decode_basis.numpy(), 0.0)
+    assert np.isfinite(model.inverse_transform(model.transform(X))).all()
+
+
 def test_without_the_pca_path_training_starts_from_random_weights(data):
     X = data[0]
     model = BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=1, pca_path=False,
