@@ -259,19 +259,19 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     Notes
     -----
-    ``max_epochs="auto"`` allows S = 7000 optimizer steps at 400
-    training rows (1000 epochs of 7 batches of 64), 2.5 times as many on 10
-    times the rows.  With the PCA start (``pca_path=True``) the default
-    ``early_stopping="auto"`` stops it once the loss of the held-out
-    ``validation_fraction`` of the rows has not improved for
-    ``n_iter_no_change`` epochs; from random weights (``pca_path=False``)
-    it trains for the whole budget, which β > 1 needs to separate the
-    factors.  Trajectories are standardised per time step inside the
+    ``max_epochs="auto"`` allows S optimizer steps at 400 training rows,
+    2.5 times as many on 10 times the rows: S = 700 with the PCA start
+    (100 epochs of 7 batches of 64), and S = 7000 from random weights
+    (``pca_path=False``), which β > 1 needs to separate the factors
+    (``benchmarks/bench_fitcost.py`` measures the first).  With the PCA start the default
+    ``early_stopping="auto"`` also stops training once the loss of the
+    held-out ``validation_fraction`` of the rows has not improved for
+    ``n_iter_no_change`` epochs; from random weights it trains for the
+    whole budget.  Trajectories are standardised per time step inside the
     estimator.
 
     With ``pca_path=True`` the first fit starts from probabilistic PCA [5]_
-    of the training rows
-    in the units of X: the posterior mean of code ``j`` is the row's
+    of the training rows in the units of X: the posterior mean of code ``j`` is the row's
     whitened score on the ``j``-th principal axis plus the encoder MLP's
     output, the decoded mean is the codes' PCA reconstruction plus the
     decoder MLP's output, and both MLPs' output layers start at zero; the
@@ -344,7 +344,8 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "pca_path": ["boolean"],
     }
     _criterion = ELBOLoss
-    _auto_steps = 7000
+    #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
+    _AUTO_STEPS = {True: 700, False: 7000}
     _net_class = _AutoencoderNet
     _network_params = ("latent_dim", "pca_path", *NeuralEstimator._network_params)
 
@@ -440,6 +441,10 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             # covariance: one Gaussian always has one
             return GaussianMixture(n_components=1, covariance_type="full",
                                    reg_covar=reg_covar, random_state=seed).fit(codes)
+
+    @property
+    def _auto_steps(self):
+        return self._AUTO_STEPS[bool(self.pca_path)]
 
     def _early_stopping_on(self):
         """``"auto"``: on with the step budget and the PCA start."""
