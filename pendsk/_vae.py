@@ -261,9 +261,9 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     -----
     ``max_epochs="auto"`` allows S optimizer steps at 400 training rows,
     2.5 times as many on 10 times the rows: S = 700 with the PCA start
-    (100 epochs of 7 batches of 64), and S = 7000 from random weights
-    (``pca_path=False``), which β > 1 needs to separate the factors
-    (``benchmarks/bench_fitcost.py`` measures the first).  With the PCA start the default
+    (100 epochs of 7 batches of 64; ``benchmarks/bench_fitcost.py``), and
+    S = 7000 from random weights (``pca_path=False``), which β > 1 needs to
+    separate the factors.  With the PCA start the default
     ``early_stopping="auto"`` also stops training once the loss of the
     held-out ``validation_fraction`` of the rows has not improved for
     ``n_iter_no_change`` epochs; from random weights it trains for the
@@ -271,17 +271,17 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     estimator.
 
     With ``pca_path=True`` the first fit starts from probabilistic PCA [5]_
-    of the training rows in the units of X: the posterior mean of code ``j`` is the row's
-    whitened score on the ``j``-th principal axis plus the encoder MLP's
-    output, the decoded mean is the codes' PCA reconstruction plus the
-    decoder MLP's output, and both MLPs' output layers start at zero; the
-    linear maps stay fixed, the posterior variances and the decoder's noise
-    start at probabilistic PCA's.  The networks thus start from PCA's
-    reconstructions and learn the nonlinear part; with few rows, where
-    little beyond PCA can be learned, early stopping keeps the model close
-    to PCA instead of memorising the rows (on series of tens of rows and
-    hundreds of steps a VAE trained from scratch reconstructs held-out rows
-    worse than PCA, ``benchmarks/bench_realdata.py``).
+    of the training rows in the units of X: the posterior mean of code
+    ``j`` is the row's whitened score on the ``j``-th principal axis plus
+    the encoder MLP's output, the decoded mean is the codes' PCA
+    reconstruction plus the decoder MLP's output, and both MLPs' output
+    layers start at zero; the linear maps stay fixed, the posterior
+    variances and the decoder's noise start at probabilistic PCA's.  The
+    networks thus start from PCA's reconstructions and learn the nonlinear
+    part.  With few rows, where little beyond PCA can be learned, a VAE
+    trained from random weights memorises the rows and reconstructs new
+    ones worse than PCA; from the PCA start, early stopping keeps it close
+    to PCA instead.
 
     The KL term pulls each posterior towards N(0, I), but the codes of the
     training rows together (the aggregate posterior) need not fill N(0, I):
