@@ -570,9 +570,8 @@ class NeuralEstimator(BaseEstimator):
         return max(1, round(steps / math.ceil(n_rows / self.batch_size)))
 
     def _early_stopping_on(self):
-        """Whether a training call holds out rows and stops early."""
-        if isinstance(self.early_stopping, str):  # "auto"
-            return self.max_epochs == "auto"
+        """Whether a training call holds out rows and stops early (a
+        subclass that allows ``early_stopping="auto"`` decides it here)."""
         return bool(self.early_stopping)
 
     def _lr_policy(self, n_epochs):
