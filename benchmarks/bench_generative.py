@@ -32,10 +32,10 @@ other seeds, same settings) against the same held-out rows.
 hand-written torch loops that train the same networks (all the epochs of the
 default step budget, no early stopping; the VAE starting, as BetaVAE's
 does, from probabilistic PCA)
-(``pendsk._modules.VAE`` / ``GAN`` with the estimator's
+(``pendsk._neural.layers.VAE`` / ``GAN`` with the estimator's
 default sizes, read from ``get_params()``) the same way: StandardScaler,
 float32 tensors, Adam (the GAN: betas (0.5, 0.9) for the generator and the
-critic, ``NonSaturatingLoss`` and γ/2 · ``pendsk._modules.r1_penalty``, one
+critic, ``NonSaturatingLoss`` and γ/2 · ``pendsk._neural.layers.r1_penalty``, one
 critic step per batch and a generator step after critic steps 1,
 1 + n_critic, ... of each epoch, normal noise), same batch size and epochs, one
 ``torch.randperm`` per epoch and contiguous slices, the per-epoch cosine
@@ -87,9 +87,9 @@ from torch.optim.lr_scheduler import LambdaLR
 from _report import machine_info, progress, table
 
 from pendsk import BetaVAE, PendulumSimulator, TrajectoryGAN
-from pendsk._modules import (VAE, ELBOLoss, NonSaturatingLoss, GAN, WassersteinLoss,
-                             gradient_penalty, r1_penalty)
-from pendsk._vae import _ppca_start
+from pendsk._gan.networks import GAN, NonSaturatingLoss, WassersteinLoss, gradient_penalty, r1_penalty
+from pendsk._latent.vae_network import VAE, ELBOLoss
+from pendsk._latent.beta_vae import _ppca_start
 from pendsk.datasets import ARTICLE_G, make_pendulum
 from pendsk.metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap
 from pendsk.physics import amplitude, period

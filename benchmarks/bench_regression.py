@@ -9,7 +9,7 @@ epochs (default 30):
 
 1. ``TrajectoryRegressor(max_epochs=E, random_state=0)``, defaults otherwise;
 2. a hand-written torch loop doing the same work: standardise X and y in
-   numpy, float32 tensors, ``pendsk._modules.MLP(5, 1, (64, 64, 64),
+   numpy, float32 tensors, ``pendsk._neural.layers.MLP(5, 1, (64, 64, 64),
    "silu")``, Adam (lr 2e-3), ``MSELoss``, cosine schedule stepped per
    epoch (``CosineAnnealingLR(T_max=E)``, the curve pendsk uses), one
    ``torch.randperm`` per epoch and contiguous slices of 512 rows;
@@ -86,7 +86,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR
 from _report import machine_info, table
 
 from pendsk import GaussianRegressor, PendulumSimulator, TrajectoryRegressor
-from pendsk._modules import MLP
+from pendsk._neural.layers import MLP
 from pendsk.datasets import ARTICLE_G, ARTICLE_NOISE_GROWTH, make_pendulum_regression
 
 N_TRAJECTORIES = 100

@@ -20,7 +20,7 @@ g = 10 m/s², dt = 0.01 s; fixed numpy seed):
   ``euler-cromer`` on every trajectory, through the user-facing path
   ``PendulumSimulator(...).fit(P).transform(P)`` (only ``transform`` is
   timed; best of ``--repeat``).  If ``from pendsk import PendulumSimulator``
-  fails, the script falls back to ``pendsk._physics.simulate`` and says so.
+  fails, the script falls back to ``pendsk.physics.solvers.simulate`` and says so.
 
 Columns: trajectories per second without and with the article's observation
 noise (std 0.1·t, i.e. ``noise_growth=0.1``), the speed-up of each against
@@ -61,7 +61,7 @@ from scipy.integrate import solve_ivp
 
 from _report import machine_info, table
 
-from pendsk import _physics
+from pendsk.physics import solvers as _physics
 from pendsk._simulator import PARAMETER_NAMES
 from pendsk.datasets import ARTICLE_DT, ARTICLE_G, ARTICLE_NOISE_GROWTH, ARTICLE_RANGES
 from pendsk.physics import period
@@ -242,7 +242,7 @@ def main(argv=None):
         print("  path: PendulumSimulator(...).fit(P).transform(P), "
               "transform timed, best of %d" % repeat)
     else:
-        print("  path: FALLBACK pendsk._physics.simulate (from pendsk import "
+        print("  path: FALLBACK pendsk.physics.solvers.simulate (from pendsk import "
               f"PendulumSimulator failed: {_IMPORT_ERROR}), best of {repeat}")
     print(f"  data: {n:,} trajectories x {n_steps} steps, theta0, omega0 ~ "
           f"U[0.5, 1.5], L, m ~ U[1, 2.5], g = {G:g}, dt = {DT:g}, seed {SEED}; "

@@ -20,7 +20,7 @@ threads (default 1), for
 
 Parameters are drawn like the article's data (theta0, omega0 ~ U[0.5, 1.5],
 L ~ U[1, 2.5], g = 10, natural frequency sqrt(g / L); fixed numpy seed).
-The last column is the max |error| [rad] against ``pendsk._physics.exact``
+The last column is the max |error| [rad] against ``pendsk.physics.solvers.exact``
 (float64 numpy closed form) on the same parameters.
 
 How to run
@@ -39,8 +39,8 @@ import numpy as np
 import torch
 from _report import machine_info, table
 
-from pendsk._physics import exact
-from pendsk._torch_pendulum import pendulum_trajectory, pendulum_trajectory_uniform
+from pendsk.physics.solvers import exact
+from pendsk.physics.torch_pendulum import pendulum_trajectory, pendulum_trajectory_uniform
 
 
 def rk4_trajectory(theta0, omega0, natural_frequency, t):

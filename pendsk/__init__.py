@@ -20,11 +20,11 @@ __version__ = "0.1.0"
 
 #: Neural estimators, imported with torch on first access (PEP 562).
 _LAZY = {
-    "BetaVAE": "._vae",
-    "GaussianRegressor": "._regression",
-    "PhysicsVAE": "._physics_vae",
-    "TrajectoryGAN": "._gan",
-    "TrajectoryRegressor": "._regression",
+    "BetaVAE": "._latent.beta_vae",
+    "GaussianRegressor": "._regression.estimators",
+    "PhysicsVAE": "._latent.physics_vae",
+    "TrajectoryGAN": "._gan.estimator",
+    "TrajectoryRegressor": "._regression.estimators",
 }
 
 __all__ = ["BetaVAE", "GaussianRegressor", "PendulumSimulator", "PhysicsVAE",

@@ -12,9 +12,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._physics import SOLVERS, simulate
-from ._random import root_entropy
-from ._validation import Count, naming
+from ._utils.seeding import root_entropy
+from ._utils.validation import Count, naming
+from .physics.solvers import SOLVERS, simulate
 
 __all__ = ["PARAMETER_NAMES", "PendulumSimulator"]
 

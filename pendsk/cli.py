@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from ._physics import SOLVERS
+from .physics.solvers import SOLVERS
 from ._simulator import PARAMETER_NAMES
 from .datasets import (
     ARTICLE_DT,
@@ -134,7 +134,7 @@ def _parser():
 
 
 def _demo(args):
-    from ._demo import run_demo
+    from ._report.demo import run_demo
 
     run_demo(args.out, quick=args.quick, random_state=args.seed)
 

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils._param_validation import validate_params
 
 from ._simulator import PARAMETER_NAMES, PendulumSimulator
-from ._validation import Count
+from ._utils.validation import Count
 
 __all__ = [
     "ARTICLE_DT",

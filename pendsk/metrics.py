@@ -26,8 +26,8 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import (HasMethods, Interval, InvalidParameterError,
                                              RealNotInt, StrOptions, validate_params)
 
-from ._random import child_seed, root_entropy
-from ._validation import Count, check_values
+from ._utils.seeding import child_seed, root_entropy
+from ._utils.validation import Count, check_values
 
 __all__ = ["active_dimensions", "dci", "disentanglement_completeness",
            "maximum_mean_discrepancy", "mutual_information_gap"]

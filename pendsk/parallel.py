@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ._random import child_seed, root_entropy
+from ._utils.seeding import child_seed, root_entropy
 from ._simulator import PARAMETER_NAMES, PendulumSimulator
 
 __all__ = ["simulate_blocks"]

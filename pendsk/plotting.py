@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_values
+from ._utils.validation import check_values
 
 __all__ = ["plot_history", "plot_latent_traversal", "plot_prediction_interval",
            "plot_trajectories"]

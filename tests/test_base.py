@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
 from conftest import NEURAL, OUTPUTS, SMALL, SUPERVISED, fit_args, output, small
-from pendsk._base import TensorBatches
+from pendsk._neural.nets import TensorBatches
 
 #: The estimators whose outputs have one row per row of X.
 ROWWISE = [name for name in NEURAL if name != "TrajectoryGAN"]

@@ -23,7 +23,7 @@ from numpy.testing import assert_allclose
 from sklearn.model_selection import GridSearchCV
 
 from pendsk import TrajectoryGAN, _gan
-from pendsk._modules import NonSaturatingLoss, WassersteinLoss
+from pendsk._gan.networks import NonSaturatingLoss, WassersteinLoss
 from pendsk.datasets import make_pendulum
 from pendsk.metrics import maximum_mean_discrepancy
 

@@ -15,9 +15,11 @@ import torch
 from numpy.testing import assert_array_equal
 from torch import nn
 
-from pendsk._modules import (ACTIVATIONS, MLP, ELBOLoss, GaussianMLP, GaussianNLLLoss,
-                             NonSaturatingLoss, WassersteinLoss, gradient_penalty,
-                             r1_penalty, total_correlation)
+from pendsk._gan.networks import (NonSaturatingLoss, WassersteinLoss, gradient_penalty,
+                                  r1_penalty)
+from pendsk._latent.vae_network import ELBOLoss, total_correlation
+from pendsk._neural.layers import ACTIVATIONS, MLP
+from pendsk._regression.networks import GaussianMLP, GaussianNLLLoss
 
 
 @pytest.fixture(autouse=True)

@@ -101,9 +101,9 @@ for step in steps:
 
 
 @pytest.mark.parametrize("name, module", [
-    ("BetaVAE", "pendsk._vae"), ("TrajectoryGAN", "pendsk._gan"),
-    ("TrajectoryRegressor", "pendsk._regression"),
-    ("GaussianRegressor", "pendsk._regression")])
+    ("BetaVAE", "pendsk._latent.beta_vae"), ("TrajectoryGAN", "pendsk._gan.estimator"),
+    ("TrajectoryRegressor", "pendsk._regression.estimators"),
+    ("GaussianRegressor", "pendsk._regression.estimators")])
 def test_neural_estimators_resolve_on_first_access(name, module):
     assert name in pendsk.__all__ and name in dir(pendsk)
     estimator = getattr(pendsk, name)

@@ -16,10 +16,10 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.special import ellipk, ellipkinc
 
-import pendsk._physics
+import pendsk.physics.solvers
 import pendsk.physics
-from pendsk._physics import SOLVERS, euler_cromer, exact, rk4, simulate
-from pendsk._random import child_rng, root_entropy
+from pendsk.physics.solvers import SOLVERS, euler_cromer, exact, rk4, simulate
+from pendsk._utils.seeding import child_rng, root_entropy
 from pendsk.physics import amplitude as swing_amplitude
 from pendsk.physics import elliptic_parameter, period
 
@@ -536,7 +536,7 @@ def test_noise_seed_random_state_gives_one_draw():
 
 def test_noise_independent_of_threads(monkeypatch):
     """The noise depends on the seed only, not on the number of threads."""
-    import pendsk._physics as phys
+    import pendsk.physics.solvers as phys
 
     args = noise_inputs(5000)
     kw = dict(g=9.81, dt=0.01, n_steps=20, noise_std=0.02, seed=11)
@@ -618,7 +618,7 @@ def test_public_physics_module():
     """pendsk.physics exposes the closed forms of pendsk._physics, and only them."""
     assert pendsk.physics.__all__ == ["amplitude", "elliptic_parameter", "period"]
     for name in pendsk.physics.__all__:
-        assert getattr(pendsk.physics, name) is getattr(pendsk._physics, name)
+        assert getattr(pendsk.physics, name) is getattr(pendsk.physics.solvers, name)
 
 
 @pytest.mark.parametrize("g", [9.81, 10.0, 1.62])

@@ -24,8 +24,8 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 from pendsk import PendulumSimulator
-from pendsk._physics_vae import PhysicsVAE
-from pendsk._torch_pendulum import integral_fit, pendulum_estimates
+from pendsk import PhysicsVAE
+from pendsk.physics.estimates import integral_fit, pendulum_estimates
 from pendsk.datasets import make_pendulum
 
 #: 5 s of motion (about two periods) in 100 steps, 0.01 rad of noise.

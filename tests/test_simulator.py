@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from pendsk import PendulumSimulator
-from pendsk._physics import simulate
+from pendsk.physics.solvers import simulate
 
 PARAMS = np.array([
     [0.5, 0.0, 1.0, 1.0],

@@ -1,9 +1,9 @@
-"""Tests of :mod:`pendsk._torch_pendulum`, the differentiable pendulum in torch.
+"""Tests of :mod:`pendsk.physics.torch_pendulum`, the differentiable pendulum in torch.
 
 References: scipy.special.ellipj and ellipkm1 and the closed forms of sn,
 cn, dn at a half quarter-period and near the separatrix (A&S 16.5, 16.15)
-for the elliptic functions; :func:`pendsk._physics.exact` (numpy closed
-form) for libration; :func:`pendsk._physics.rk4` at a ten times finer step
+for the elliptic functions; :func:`pendsk.physics.solvers.exact` (numpy closed
+form) for libration; :func:`pendsk.physics.solvers.rk4` at a ten times finer step
 for rotation; the small-angle and free-rotation solutions; finite
 differences (``torch.autograd.gradcheck``) and the small-angle derivatives
 for the gradients.  Equation of motion: ``theta'' = -w**2 sin(theta)``.
@@ -18,8 +18,8 @@ import torch
 from scipy.special import ellipj as scipy_ellipj
 from scipy.special import ellipkm1
 
-from pendsk._physics import elliptic_parameter, exact, rk4
-from pendsk._torch_pendulum import ellipj, pendulum_trajectory, pendulum_trajectory_uniform
+from pendsk.physics.solvers import elliptic_parameter, exact, rk4
+from pendsk.physics.torch_pendulum import ellipj, pendulum_trajectory, pendulum_trajectory_uniform
 
 G = 10.0
 DT = 0.01

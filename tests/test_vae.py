@@ -28,7 +28,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
 from pendsk import BetaVAE, PendulumSimulator
-from pendsk._modules import total_correlation
+from pendsk._latent.vae_network import total_correlation
 from pendsk.datasets import make_pendulum
 
 #: 5 s of motion (about two periods) in 50 steps, nearly noise-free.

@@ -97,7 +97,7 @@ def check_values(array, name, *, ndim=2, axes=None, min_rows=1, min_columns=1,
 
     Examples
     --------
-    >>> from pendsk._validation import check_values
+    >>> from pendsk._utils.validation import check_values
     >>> check_values([[1, 2], [3, 4]], "X")
     array([[1., 2.],
            [3., 4.]])

@@ -9,10 +9,12 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, PassthroughScoring
 
-from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
-from ._modules import GAN, GAN_LOSSES, gradient_penalty, r1_penalty
-from ._validation import Count
-from .metrics import maximum_mean_discrepancy
+from .._neural.docs import shared_docs
+from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
+from .._neural.nets import Net
+from .._utils.validation import Count
+from ..metrics import maximum_mean_discrepancy
+from .networks import GAN, GAN_LOSSES, gradient_penalty, r1_penalty
 
 __all__ = ["TrajectoryGAN"]
 
@@ -31,7 +33,7 @@ class _CriticLRSchedule(Callback):
         self.scheduler_.step()
 
 
-class _GANNet(_Net):
+class _GANNet(Net):
     """A skorch net with two optimizers: the generator's and the critic's.
 
     As skorch's customization guide shows, ``initialize_optimizer`` adds a
@@ -48,7 +50,7 @@ class _GANNet(_Net):
     n_critic : int
         Critic steps per generator step.
     penalty : {"r1", "gp", "clip"}
-        The critic's constraint (:data:`pendsk._modules.GAN_LOSSES`): R1 on
+        The critic's constraint (:data:`pendsk._neural.layers.GAN_LOSSES`): R1 on
         the real rows, WGAN-GP's penalty between real and generated rows,
         or weight clipping.
     gp_weight : float

@@ -38,7 +38,7 @@ def root_entropy(random_state):
 
     Examples
     --------
-    >>> from pendsk._random import root_entropy
+    >>> from pendsk._utils.seeding import root_entropy
     >>> root_entropy(7)
     7
     >>> root_entropy(None) != root_entropy(None)
@@ -69,7 +69,7 @@ def child_seed(entropy, *key):
 
     Examples
     --------
-    >>> from pendsk._random import child_seed
+    >>> from pendsk._utils.seeding import child_seed
     >>> child_seed(0, 1) == child_seed(0, 1) != child_seed(0, 2)
     True
     """
@@ -94,7 +94,7 @@ def child_rng(entropy, *key):
 
     Examples
     --------
-    >>> from pendsk._random import child_rng
+    >>> from pendsk._utils.seeding import child_rng
     >>> a = child_rng(0, 3).standard_normal(2)
     >>> b = child_rng(0, 3).standard_normal(2)
     >>> bool((a == b).all())

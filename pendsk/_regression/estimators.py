@@ -12,9 +12,11 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import validate_data
 
-from ._base import _FLOAT32_MAX, NeuralEstimator, _standardise, shared_docs
-from ._modules import MLP, GaussianMLP, GaussianNLLLoss
-from ._validation import Count, naming
+from .._neural.docs import shared_docs
+from .._neural.estimator import FLOAT32_MAX, NeuralEstimator, standardise
+from .._neural.layers import MLP
+from .._utils.validation import Count, naming
+from .networks import GaussianMLP, GaussianNLLLoss
 
 __all__ = ["GaussianRegressor", "TrajectoryRegressor"]
 
@@ -38,7 +40,7 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
         elif y2.shape[1] != self._y_scaler.n_features_in_:
             raise ValueError(f"y has {y2.shape[1]} targets, but {type(self).__name__} "
                              f"was fitted with {self._y_scaler.n_features_in_}.")
-        targets = _standardise(self._y_scaler, y2, "y", fit=reset, limit=_FLOAT32_MAX)
+        targets = standardise(self._y_scaler, y2, "y", fit=reset, limit=FLOAT32_MAX)
         return targets, self._y_scaler
 
     def _output(self, z):

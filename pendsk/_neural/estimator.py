@@ -1,4 +1,4 @@
-"""The shared machinery of pendsk's neural estimators.
+"""The base of pendsk's neural estimators.
 
 One base class, :class:`NeuralEstimator`, turns a torch module into a
 scikit-learn estimator: hyperparameters are plain constructor arguments,
@@ -10,17 +10,13 @@ from ``random_state`` and on ``n_jobs`` threads, the caller's settings of
 both restored afterwards.  Predictions run the trained float32 weights in
 float64 so that they do not depend on how rows are batched.
 
-Top to bottom: the shared docstrings, the numerical helpers, the skorch
-pieces (batches, callbacks, the net), the RNG and thread contexts, then
-the estimator base and the base of the generative models.
+The skorch pieces it trains with are in :mod:`.nets` and
+:mod:`.callbacks`, the seed, thread and device contexts in
+:mod:`.runtime`, the shared docstrings in :mod:`.docs`.
 """
 
 import copy
-import inspect
 import math
-import string
-import sys
-from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import NamedTuple, Optional
 
@@ -31,106 +27,20 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNet
-from joblib import cpu_count
-from joblib.parallel import get_active_backend
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
-from tqdm import tqdm
+from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.helper import predefined_split
 from torch.optim.lr_scheduler import ConstantLR, CosineAnnealingLR
 from torch.utils.data import TensorDataset
 
-from ._modules import ACTIVATIONS
-from ._random import child_seed, root_entropy
-from ._validation import Count, naming
+from .._utils.seeding import child_seed, root_entropy
+from .._utils.validation import Count, naming
+from .callbacks import EpochProgressBar, StopOnNonFiniteLoss, discard, to_stderr
+from .layers import ACTIVATIONS
+from .nets import Net, TensorBatches
+from .runtime import resolve_device, seeded, torch_threads
 
-__all__ = ["EpochProgressBar", "NeuralEstimator", "StopOnNonFiniteLoss", "TensorBatches",
-           "UnsupervisedNeuralEstimator"]
-
-#: numpydoc of the shared hyperparameters; defaults from the signature.
-_PARAMETERS = string.Template("""
-    lr : float, default=$lr
-        Learning rate of the optimizer.
-    lr_schedule : {"cosine", "constant"}, default="cosine"
-        ``"cosine"``: the learning rate decays from ``lr`` to 0 along half a
-        cosine over the ``max_epochs`` epochs of each :meth:`fit` call.
-    max_epochs : int or "auto", default=$max_epochs
-        Passes over the training data per :meth:`fit` call.  ``"auto"``
-        (generative models only) trains for a budget of optimizer steps that
-        grows sublinearly with the training rows ``n``,
-        ``steps = S * (n / 400) ** 0.4`` (10 times the rows: 2.5 times the
-        steps), in as many epochs as that takes; ``S`` is given in Notes.
-    batch_size : int, default=$batch_size
-        Rows per gradient step.
-    weight_decay : float, default=0.0
-        L2 penalty (the optimizer's ``weight_decay``).
-    early_stopping : $early_stopping_type, default=$early_stopping
-        Hold out ``validation_fraction`` of the rows and stop when their
-        loss has not improved by 1e-4 for ``n_iter_no_change`` epochs,
-        restoring the best weights (skorch's ``EarlyStopping``).$early_stopping_auto
-    validation_fraction : float, default=0.1
-        Share of rows held out when early stopping is on.
-    n_iter_no_change : int, default=$n_iter_no_change
-        Patience of early stopping, in epochs.
-    warm_start : bool, default=False
-        Let :meth:`fit` continue from the current weights (``max_epochs``
-        more epochs, a new schedule) instead of starting afresh.
-    callbacks : list of skorch callbacks or (name, callback) tuples, \
-default=None
-        Extra skorch callbacks, cloned at each training call.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train and predict; ``"auto"`` picks CUDA when available.
-        A warm start or :meth:`partial_fit` keeps the device it was fitted
-        on: changing ``device`` there is an error.
-    n_jobs : int, default=None
-        torch's intra-op threads during this estimator's own calls (fit,
-        partial_fit and every method that runs the network); the caller's
-        setting is restored afterwards.  ``None`` means 1 unless in a
-        :func:`joblib.parallel_config` context; ``-1`` means all cores.
-        One thread is the default because these networks are small: a
-        second thread gains little on a quiet machine, and on a busy one
-        threads that wait for each other can make a fit many times slower
-        (``benchmarks/bench_threads.py``).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weights, the batch order and the training noise (torch's
-        global generator is left as the caller had it).  With an int, two
-        fits give identical results.
-    verbose : int, default=0
-        0 silent; 1 one progress bar over the epochs, with the last epoch's
-        losses and the time left; 2 also skorch's table of per-epoch
-        losses.""")
-
-_ATTRIBUTES = """
-    net_ : skorch.NeuralNet
-        The trained skorch network (its torch module is ``net_.module_``).
-    history_ : skorch.History
-        Per-epoch (and per-batch) losses, e.g. ``history_[:, "train_loss"]``.
-    device_ : torch.device
-        The device used.
-    n_features_in_ : int
-        Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :meth:`fit`, defined only when `X`
-        has feature names that are all strings."""
-
-
-def shared_docs(cls):
-    """Docstring sections shared by the neural estimators, as a dict.
-
-    ``"params"``: the shared hyperparameters (from ``lr`` on) with the
-    defaults of ``cls``'s signature; ``"attributes"``: the shared fitted
-    attributes.
-    """
-    defaults = {name: format(p.default, "g") if isinstance(p.default, float)
-                else p.default
-                for name, p in inspect.signature(cls).parameters.items()}
-    auto = defaults["early_stopping"] == "auto"
-    defaults["early_stopping_type"] = 'bool or "auto"' if auto else "bool"
-    defaults["early_stopping_auto"] = (
-        '  ``"auto"``: see Notes.' if auto else "")
-    if auto:
-        defaults["early_stopping"] = '"auto"'
-    return {"params": _PARAMETERS.substitute(defaults), "attributes": _ATTRIBUTES}
+__all__ = ["FLOAT32_MAX", "FitData", "NeuralEstimator", "UnsupervisedNeuralEstimator",
+           "standardise"]
 
 
 #: Rows per forward pass when predicting (bounds the float64 activations).
@@ -141,10 +51,10 @@ _PREDICT_ROWS = 1 << 16
 _AUTO_ROWS, _AUTO_EXPONENT = 400, 0.4
 
 #: Largest magnitude the networks can take: float32 when training.
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _standardise(scaler, array, name, *, fit=False, limit=None):
+def standardise(scaler, array, name, *, fit=False, limit=None):
     """``scaler.transform(array)`` (after ``fit`` if asked), refusing values
     whose statistics or standardised values leave float64, or ``limit``.
 
@@ -168,195 +78,6 @@ def _standardise(scaler, array, name, *, fit=False, limit=None):
     return out
 
 
-class TensorBatches:
-    """Mini-batches sliced from the tensors of a :class:`TensorDataset`.
-
-    skorch's default :class:`~torch.utils.data.DataLoader` fetches and
-    collates rows one by one; this iterator (given to skorch as
-    ``iterator_train`` / ``iterator_valid``) permutes the tensors once per
-    epoch and yields contiguous slices.  The permutation comes from torch's
-    global generator, which :class:`NeuralEstimator` seeds inside a forked
-    RNG state.
-
-    Parameters
-    ----------
-    dataset : TensorDataset
-        Inputs and, optionally, targets, already on the training device.
-    batch_size : int
-        Rows per batch (the last batch may be smaller).
-    shuffle : bool, default=False
-        Draw a new row order at each epoch.
-    """
-
-    def __init__(self, dataset, batch_size, shuffle=False):
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-
-    def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
-
-    def __iter__(self):
-        tensors = self.dataset.tensors
-        if self.shuffle:
-            order = torch.randperm(len(self.dataset)).to(tensors[0].device)
-            tensors = [t[order] for t in tensors]
-        for start in range(0, len(self.dataset), self.batch_size):
-            batch = [t[start:start + self.batch_size] for t in tensors]
-            yield batch[0], (batch[1] if len(batch) > 1 else None)
-
-
-class StopOnNonFiniteLoss(Callback):
-    """Stop training with a ValueError when a loss turns NaN or infinite.
-
-    Checked at the end of every epoch, on the training and the validation
-    loss; the message names the epoch and the likely causes.
-    """
-
-    def on_epoch_end(self, net, **kwargs):
-        row = net.history[-1]
-        for key in ("train_loss", "valid_loss"):
-            value = row.get(key)
-            if value is not None and not math.isfinite(value):
-                raise ValueError(
-                    f"Training diverged: {key} is {value} at epoch {row['epoch']}. "
-                    f"The learning rate (lr={net.lr}) is probably too high for this "
-                    "data, or X (or y) holds extreme values; lower lr or remove "
-                    "the outliers."
-                )
-
-
-class _Net(NeuralNet):
-    """skorch's NeuralNet without a per-batch mode switch, and without an
-    epoch table when silent.
-
-    This class is the one place where pendsk relies on skorch's private API
-    (skorch 1.x): ``_set_training`` (no public hook switches train/eval
-    mode) and ``_optimizers`` (the names of the optimizers a net
-    registered; skorch offers no public list).
-
-    skorch calls ``module.train()`` / ``module.eval()`` before every batch,
-    which walks every submodule (tens of microseconds per batch for a small
-    MLP); switching only when the mode changes keeps the loop as lean as a
-    hand-written one.  skorch's ``PrintLog`` formats the epoch table even at
-    ``verbose=0``, so only ``verbose >= 2`` keeps it (``verbose=1`` shows
-    an :class:`EpochProgressBar` instead).
-    """
-
-    def _set_training(self, training=True):
-        if any(getattr(self, name + "_").training != training for name in self._modules):
-            super()._set_training(training)
-
-    def get_default_callbacks(self):
-        return [(name, callback) for name, callback in super().get_default_callbacks()
-                if self.verbose >= 2 or name != "print_log"]
-
-    def restart_learning_rate(self, lr):
-        """Give every optimizer's groups the learning rate ``lr`` as the
-        start of a new schedule (torch's schedulers keep ``initial_lr``)."""
-        for name in self._optimizers:
-            for group in getattr(self, name + "_").param_groups:
-                group["lr"] = group["initial_lr"] = lr
-
-
-def _discard(message):
-    """An EarlyStopping sink that stays silent."""
-
-
-def _to_stderr(message):
-    """An EarlyStopping sink beside the progress bar (on stderr)."""
-    tqdm.write(message, file=sys.stderr)
-
-
-@contextmanager
-def _seeded(seed, device):
-    """Seed torch for the block, then give the caller their RNG state back."""
-    cuda = range(torch.cuda.device_count()) if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.manual_seed(seed)
-        yield
-
-
-def _n_threads(n_jobs):
-    """scikit-learn's reading of ``n_jobs`` as a number of threads here.
-
-    None: the ``n_jobs`` of an enclosing :func:`joblib.parallel_config`, or
-    1; a negative ``n_jobs``: all CPUs but ``-n_jobs - 1``; at most the CPUs
-    joblib sees.  Unlike :func:`joblib.effective_n_jobs`, a backend that
-    runs elsewhere (a Dask cluster's cores) does not count: these are
-    threads of this process.
-    """
-    if n_jobs is None:
-        # joblib has no public getter of the context's n_jobs
-        n_jobs = get_active_backend()[1]
-        if n_jobs is None:
-            return 1
-    n_cpus = cpu_count()
-    return max(1, min(n_jobs if n_jobs > 0 else n_cpus + 1 + n_jobs, n_cpus))
-
-
-@contextmanager
-def _torch_threads(n_jobs):
-    """torch's intra-op threads set from ``n_jobs`` for the block, then the
-    caller's setting again."""
-    n_threads, previous = _n_threads(n_jobs), torch.get_num_threads()
-    if n_threads != previous:
-        torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        if n_threads != previous:
-            torch.set_num_threads(previous)
-
-
-class EpochProgressBar(Callback):
-    """One tqdm progress bar over the epochs of a training call.
-
-    The bar shows the epochs done, the time left and, after each epoch, the
-    losses of that epoch found in the history (by default the training and
-    validation losses and a GAN's critic and generator losses).
-
-    Parameters
-    ----------
-    desc : str, default=None
-        Text before the bar, e.g. the estimator's name.
-    keys : tuple of str
-        History keys shown beside the bar, when an epoch has them.
-    position : int, default=None
-        Line of the bar (tqdm's ``position``), for several bars at once.
-    """
-
-    def __init__(self, desc=None,
-                 keys=("train_loss", "valid_loss", "critic_loss", "generator_loss"),
-                 position=None):
-        self.desc = desc
-        self.keys = keys
-        self.position = position
-
-    def on_train_begin(self, net, **kwargs):
-        self.bar_ = tqdm(total=net.max_epochs, unit="epoch", leave=True, desc=self.desc,
-                         position=self.position, dynamic_ncols=True)
-
-    def on_epoch_end(self, net, **kwargs):
-        row = net.history[-1]
-        self.bar_.set_postfix({key.replace("_loss", ""): f"{row[key]:.4g}"
-                               for key in self.keys if key in row}, refresh=False)
-        self.bar_.update()
-
-    def on_train_end(self, net, **kwargs):
-        self.bar_.close()
-        del self.bar_  # a fitted estimator keeps its user's callbacks: keep it picklable
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was requested but torch finds no CUDA "
-                         "device; use device='cpu' or 'auto'.")
-    return torch.device(device)
-
-
 class FitData(NamedTuple):
     """What the first step of :meth:`NeuralEstimator._fit` hands the others."""
 
@@ -368,7 +89,7 @@ class FitData(NamedTuple):
     y_scaler: Optional[StandardScaler] = None
 
 
-def _clone_callback(item):
+def clone_callback(item):
     """A fresh copy of a user's callback, or of a ``(name, callback)`` pair."""
     if isinstance(item, tuple):
         name, callback = item
@@ -451,7 +172,7 @@ class NeuralEstimator(BaseEstimator):
     _network_params = ("hidden_layer_sizes", "activation")
 
     #: The skorch net class (a subclass may override its training step).
-    _net_class = _Net
+    _net_class = Net
 
     #: Optimizer steps of ``max_epochs="auto"`` at 400 training rows.
     _auto_steps = None
@@ -485,7 +206,7 @@ class NeuralEstimator(BaseEstimator):
         first = not (hasattr(self, "net_") and (incremental or self.warm_start))
         if first:
             self._check_hidden_layer_sizes()
-            device, entropy = _resolve_device(self.device), root_entropy(self.random_state)
+            device, entropy = resolve_device(self.device), root_entropy(self.random_state)
         else:
             self._check_same_network()
             device, entropy = self.device_, self._entropy
@@ -493,7 +214,7 @@ class NeuralEstimator(BaseEstimator):
         n_done = 0 if first else len(self.net_.history)
         seed = child_seed(entropy, n_done)
         validate = self._early_stopping_on() and not incremental
-        with _seeded(seed, device), _torch_threads(self.n_jobs):
+        with seeded(seed, device), torch_threads(self.n_jobs):
             train_set, valid_set = _datasets(data, device, validate=validate,
                                              fraction=self.validation_fraction, seed=seed)
             if first:
@@ -512,7 +233,7 @@ class NeuralEstimator(BaseEstimator):
         X, y = self._validate_fit_data(X, y, reset)
         if reset:
             self._x_scaler = StandardScaler()
-        Xs = _standardise(self._x_scaler, X, "X", fit=reset, limit=_FLOAT32_MAX)
+        Xs = standardise(self._x_scaler, X, "X", fit=reset, limit=FLOAT32_MAX)
         targets, y_scaler = self._fit_targets(y, reset)
         return FitData(Xs, targets, y_scaler)
 
@@ -531,7 +252,7 @@ class NeuralEstimator(BaseEstimator):
         """Step 3: set up one training call of ``n_epochs`` epochs; returns
         pendsk's own callbacks (those :meth:`_train` drops afterwards)."""
         ours = self._callbacks(n_epochs, validate=valid_set is not None)
-        users = [_clone_callback(item) for item in self.callbacks or []]
+        users = [clone_callback(item) for item in self.callbacks or []]
         net.set_params(
             max_epochs=n_epochs, verbose=self.verbose, callbacks=ours + users,
             train_split=None if valid_set is None else predefined_split(valid_set),
@@ -590,7 +311,7 @@ class NeuralEstimator(BaseEstimator):
         if validate:
             callbacks.append(("early_stopping", EarlyStopping(
                 patience=self.n_iter_no_change, threshold=1e-4, threshold_mode="abs",
-                load_best=True, sink=_to_stderr if self.verbose else _discard)))
+                load_best=True, sink=to_stderr if self.verbose else discard)))
         if self.verbose == 1:
             callbacks.append(("progress_bar", EpochProgressBar(type(self).__name__)))
         return callbacks
@@ -611,7 +332,7 @@ class NeuralEstimator(BaseEstimator):
                    for name in self._network_params
                    if not np.array_equal(np.asarray(now[name], dtype=object),
                                          np.asarray(self._network[name], dtype=object))]
-        if _resolve_device(self.device) != self.device_:
+        if resolve_device(self.device) != self.device_:
             changed.append(f"device from {str(self.device_)!r} to {self.device!r}")
         if changed:
             raise ValueError(
@@ -660,7 +381,7 @@ class NeuralEstimator(BaseEstimator):
             return torch.as_tensor(np.require(a, dtype=np.float64, requirements="W"),
                                    device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
-        with torch.no_grad(), _torch_threads(self.n_jobs):
+        with torch.no_grad(), torch_threads(self.n_jobs):
             outs = [fn(chunk, **extra) for chunk in tensor(X).split(_PREDICT_ROWS)]
         if isinstance(outs[0], tuple):
             outs = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
@@ -693,7 +414,7 @@ class NeuralEstimator(BaseEstimator):
         then the standardisation, which refuses values too large for it.
         """
         check_is_fitted(self)
-        return _standardise(self._x_scaler, self._check_X(X, reset=False), "X")
+        return standardise(self._x_scaler, self._check_X(X, reset=False), "X")
 
 
 class UnsupervisedNeuralEstimator(NeuralEstimator):

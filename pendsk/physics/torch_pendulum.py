@@ -30,27 +30,16 @@ is then that of a pendulum ``1e-12`` away from the separatrix).
 :func:`pendulum_trajectory_uniform` takes ``dt`` and ``n_steps`` and is
 faster (benchmarks/bench_torch_pendulum.py times both against RK4).
 
-Built on them, the network of :class:`pendsk.PhysicsVAE`:
-:func:`integral_fit` and :func:`pendulum_estimates` (per-row estimates of
-a trajectory's parameters, the encoder's starting point),
-:class:`PhysicsVAENetwork` (encoder, exact-pendulum decoder and neural
-correction) and :class:`PhysicsELBOLoss` (its training loss).
+Built on them: :mod:`pendsk.physics.estimates` (per-row estimates of a
+trajectory's parameters) and the decoder of :class:`pendsk.PhysicsVAE`.
 """
 
 import math
 import numbers
-import warnings
 
 import torch
-from torch import nn
-from torch.autograd import forward_ad
-from torch.distributions import Normal, kl_divergence
 
-from ._modules import MLP
-
-__all__ = ["ESTIMATES", "PHYSICAL_LATENTS", "PhysicsELBOLoss", "PhysicsVAENetwork", "ellipj",
-           "integral_fit", "pendulum_estimates", "pendulum_trajectory",
-           "pendulum_trajectory_uniform"]
+__all__ = ["ellipj", "pendulum_trajectory", "pendulum_trajectory_uniform"]
 
 #: AGM steps per dtype.  At the clamp ``1 - m = 1e-12`` the AGM ratio
 #: ``c_n / a_n`` is 3.8e-9 at n = 7 and 3.6e-18 at n = 8; the first level
@@ -168,7 +157,7 @@ def ellipj(u, m):
     Examples
     --------
     >>> import torch
-    >>> from pendsk._torch_pendulum import ellipj
+    >>> from pendsk.physics.torch_pendulum import ellipj
     >>> sn, cn, dn, ph = ellipj(torch.tensor([0.0, 1.0], dtype=torch.float64),
     ...                         torch.tensor(0.5, dtype=torch.float64))
     >>> [round(float(v), 6) for v in sn]
@@ -274,7 +263,7 @@ def pendulum_trajectory(theta0, omega0, natural_frequency, t):
     See Also
     --------
     pendulum_trajectory_uniform : The same on ``t = 0, dt, ..., (n - 1) dt``.
-    pendsk._physics.exact : The closed form on numpy arrays (libration).
+    pendsk.physics.solvers.exact : The closed form on numpy arrays (libration).
     ellipj : The Jacobi elliptic functions used.
 
     Notes
@@ -315,7 +304,7 @@ def pendulum_trajectory(theta0, omega0, natural_frequency, t):
     Examples
     --------
     >>> import torch
-    >>> from pendsk._torch_pendulum import pendulum_trajectory
+    >>> from pendsk.physics.torch_pendulum import pendulum_trajectory
     >>> theta0 = torch.tensor([0.5, 1.0], dtype=torch.float64, requires_grad=True)
     >>> omega0 = torch.tensor([0.0, 1.0], dtype=torch.float64)
     >>> w = torch.tensor([3.0, 2.0], dtype=torch.float64)
@@ -331,7 +320,7 @@ def pendulum_trajectory(theta0, omega0, natural_frequency, t):
     ``t = 0, 0.5, 2``:
 
     >>> import numpy as np
-    >>> from pendsk._physics import exact
+    >>> from pendsk.physics.solvers import exact
     >>> ref = exact([0.5, 1.0], [0.0, 1.0], 10.0 / np.array([9.0, 4.0]), g=10.0,
     ...             dt=0.5, n_steps=5)[:, [0, 1, 4]]
     >>> bool(np.abs(theta.detach().numpy() - ref).max() < 1e-12)
@@ -355,7 +344,7 @@ def pendulum_trajectory_uniform(theta0, omega0, natural_frequency, dt, n_steps):
     the ``A + B`` points ``a B dt`` and ``b dt`` only, and the addition
     theorem combines them into each of the ``n_steps`` samples with a few
     multiplications and one ``atan2`` (the scheme of
-    :func:`pendsk._physics.exact`, here without the recurrence along the
+    :func:`pendsk.physics.solvers.exact`, here without the recurrence along the
     grid, so errors do not accumulate with time).
 
     Parameters
@@ -390,14 +379,14 @@ def pendulum_trajectory_uniform(theta0, omega0, natural_frequency, dt, n_steps):
     See Also
     --------
     pendulum_trajectory : Any time points; the Notes give the formulas.
-    pendsk._physics.exact : The closed form on numpy arrays (libration).
+    pendsk.physics.solvers.exact : The closed form on numpy arrays (libration).
 
     Examples
     --------
     >>> import numpy as np
     >>> import torch
-    >>> from pendsk._physics import exact
-    >>> from pendsk._torch_pendulum import pendulum_trajectory_uniform
+    >>> from pendsk.physics.solvers import exact
+    >>> from pendsk.physics.torch_pendulum import pendulum_trajectory_uniform
     >>> theta0 = torch.tensor([0.5, 1.0], requires_grad=True)
     >>> w = torch.tensor([3.0, 2.0], requires_grad=True)
     >>> theta = pendulum_trajectory_uniform(theta0, torch.tensor([0.0, 1.0]), w,
@@ -506,367 +495,3 @@ def _solve(theta0, omega0, w, offsets, steps, t):
         turns = torch.round((linear - wrapped) / (2 * pi))
         turns = torch.where(lib, torch.zeros_like(turns), turns)
     return theta + (4 * pi) * sign[:, None] * turns
-
-
-# ---------------------------------------------------------------------------
-# The physics-integrated VAE's network (trained by pendsk.PhysicsVAE)
-# ---------------------------------------------------------------------------
-
-#: Names of the physical latents, in the order of the code's first columns.
-PHYSICAL_LATENTS = ("theta0", "omega0", "natural_frequency")
-
-#: Columns of :func:`pendulum_estimates`.
-ESTIMATES = ("theta0", "omega0", "natural_frequency", "damping_rate",
-             "theta0_refined", "omega0_refined", "natural_frequency_refined", "log_rms")
-
-#: Initial posterior log-variance of a physical latent, relative to its
-#: prior's: a standard deviation of 0.1 % of the prior's (on pendulum data
-#: the observations pin the parameters about that tightly).
-_LOG_VAR_START = 2 * math.log(1e-3)
-
-#: Rows per chunk in :func:`pendulum_estimates` (bounds its memory).
-_ESTIMATE_ROWS = 4096
-
-#: Scale of the correction network's output (its coefficients), so that
-#: the first optimizer steps move the correction by a fraction of a radian.
-_CORRECTION_SCALE = 0.1
-
-
-def _cumulative_trapezoid(f, dt):
-    """``int_0^t f`` along the last axis by the trapezoid rule (0 at t = 0)."""
-    areas = (f[..., 1:] + f[..., :-1]) * (dt / 2)
-    return nn.functional.pad(torch.cumsum(areas, dim=-1), (1, 0))
-
-
-def _solve_normal_equations(design, target):
-    """Least-squares coefficients per row of ``target ≈ design @ coef``.
-
-    ``design`` of shape ``(batch, n, k)``: its columns are scaled to unit
-    root mean square and a 1e-12 ridge keeps empty or collinear columns
-    (short or constant rows) solvable; their coefficients come out 0.
-    """
-    norms = design.square().mean(dim=-2).sqrt()
-    norms = torch.where(norms > 0, norms, torch.ones_like(norms))
-    design = design / norms[:, None, :]
-    n = design.shape[-2]
-    gram = design.mT @ design / n
-    gram = gram + 1e-12 * torch.eye(gram.shape[-1], dtype=gram.dtype, device=gram.device)
-    coef = torch.linalg.solve(gram, (design.mT @ target[..., None])[..., 0] / n)
-    return coef / norms
-
-
-def integral_fit(theta, dt):
-    """Per-row least-squares fit of the damped pendulum in integral form.
-
-    Integrating ``theta'' = -w**2 sin(theta) - gamma theta'`` twice from 0
-    gives an equation linear in its unknowns::
-
-        theta(t) = theta0 + (omega0 + gamma theta0) t
-                   - w**2 int_0^t int_0^s sin(theta) - gamma int_0^t theta
-
-    whose integrals are cumulative trapezoid sums of the observed row, so
-    one least-squares solve per row estimates ``theta0``, ``omega0``,
-    ``w = sqrt(g / L)`` and the damping rate ``gamma`` at once.  The
-    integrals smooth the observation noise, where derivatives would
-    amplify it (the weak form of equation discovery, Messenger & Bortz
-    2021).
-
-    Parameters
-    ----------
-    theta : torch.Tensor of shape (batch, n_steps)
-        Observed angles [rad] at ``t = 0, dt, ...``, floating point.
-    dt : float
-        Time between samples [s].
-
-    Returns
-    -------
-    estimates : torch.Tensor of shape (batch, 4)
-        ``theta0, omega0, natural_frequency, damping_rate`` per row, in
-        ``theta``'s dtype; the natural frequency is clipped to
-        ``[0, pi / dt]`` (the Nyquist limit of the grid).
-
-    References
-    ----------
-    D. A. Messenger and D. M. Bortz, "Weak SINDy: Galerkin-based data-driven
-    model selection", Multiscale Modeling & Simulation 19(3), 2021.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from pendsk._torch_pendulum import integral_fit, pendulum_trajectory_uniform
-    >>> theta = pendulum_trajectory_uniform(torch.tensor([1.0], dtype=torch.float64),
-    ...                                     torch.tensor([0.5], dtype=torch.float64),
-    ...                                     torch.tensor([3.0], dtype=torch.float64),
-    ...                                     dt=0.01, n_steps=500)
-    >>> [round(float(v), 3) + 0.0 for v in integral_fit(theta, 0.01)[0]]
-    [1.0, 0.5, 3.0, 0.0]
-    """
-    n_steps = theta.shape[-1]
-    t = dt * torch.arange(n_steps, dtype=theta.dtype, device=theta.device)
-    design = torch.stack([
-        torch.ones_like(theta), t.expand_as(theta),
-        _cumulative_trapezoid(_cumulative_trapezoid(torch.sin(theta), dt), dt),
-        _cumulative_trapezoid(theta, dt)], dim=-1)
-    a, b, c, d = _solve_normal_equations(design, theta).unbind(-1)
-    frequency = (-c).clamp(0.0, (math.pi / dt) ** 2).sqrt()
-    return torch.stack([a, b + d * a, frequency, -d], dim=-1)
-
-
-def _refine(theta, start, dt):
-    """One Gauss-Newton step of the undamped fit from ``start`` (batch, 3).
-
-    Returns the refined ``(theta0, omega0, w)`` and the root mean square of
-    the residual; a row keeps ``start`` where the step does not lower its
-    residual.  The Jacobian is exact: forward-mode automatic
-    differentiation, its three columns in one batched solve.
-    """
-    n_rows, n_steps = theta.shape
-
-    def solve(p):
-        return pendulum_trajectory_uniform(p[:, 0], p[:, 1], p[:, 2], dt, n_steps)
-
-    basis = torch.eye(3, dtype=start.dtype, device=start.device)
-    with forward_ad.dual_level(), warnings.catch_warnings():
-        # torch scripts its forward-mode decompositions on first use and
-        # warns that scripting is deprecated: torch's business, not the caller's
-        warnings.filterwarnings("ignore", message=".*torch.jit.script.* deprecated",
-                                category=DeprecationWarning)
-        dual = forward_ad.make_dual(start.repeat(3, 1), basis.repeat_interleave(n_rows, dim=0))
-        out = forward_ad.unpack_dual(solve(dual))
-    fit = out.primal[:n_rows]
-    jac = out.tangent.reshape(3, n_rows, n_steps).permute(1, 2, 0)
-    residual = theta - fit
-    gram = jac.mT @ jac
-    gram = gram + torch.diag_embed(1e-9 * torch.diagonal(gram, dim1=-2, dim2=-1) + 1e-30)
-    step = torch.linalg.solve(gram, (jac.mT @ residual[..., None])[..., 0])
-    proposal = start + step
-    proposal = torch.cat([proposal[:, :2],
-                          proposal[:, 2:].clamp(0.0, math.pi / dt)], dim=-1)
-    rms = residual.square().mean(-1).sqrt()
-    new_rms = (theta - solve(proposal)).square().mean(-1).sqrt()
-    better = (new_rms < rms) & torch.isfinite(proposal).all(-1)
-    return (torch.where(better[:, None], proposal, start),
-            torch.where(better, new_rms, rms))
-
-
-@torch.no_grad()
-def pendulum_estimates(theta, dt):
-    """Physics-informed estimates of each row's parameters (no gradient).
-
-    :func:`integral_fit` (damped, in integral form), then one Gauss-Newton
-    step of the exact undamped solution from its ``theta0, omega0, w``,
-    which brings an undamped row's estimates to the least-squares optimum.
-    Computed in float64 whatever ``theta``'s dtype; rows are independent.
-
-    Parameters
-    ----------
-    theta : torch.Tensor of shape (batch, n_steps)
-        Observed angles [rad] at ``t = 0, dt, ...``.
-    dt : float
-        Time between samples [s].
-
-    Returns
-    -------
-    estimates : torch.Tensor of shape (batch, 8)
-        The columns :data:`ESTIMATES`: the integral fit's ``theta0, omega0,
-        natural_frequency, damping_rate``, the refined undamped ``theta0,
-        omega0, natural_frequency`` and the log of the refined fit's
-        root-mean-square residual, in ``theta``'s dtype.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from pendsk._torch_pendulum import pendulum_estimates, pendulum_trajectory_uniform
-    >>> theta = pendulum_trajectory_uniform(torch.tensor([1.0]), torch.tensor([0.5]),
-    ...                                     torch.tensor([3.0]), dt=0.01, n_steps=500)
-    >>> [round(float(v), 3) for v in pendulum_estimates(theta, 0.01)[0, 4:7]]
-    [1.0, 0.5, 3.0]
-    """
-    def estimate(rows):
-        coarse = integral_fit(rows, dt)
-        refined, rms = _refine(rows, coarse[:, :3], dt)
-        return torch.cat([coarse, refined, torch.log(rms + 1e-12)[:, None]], dim=-1)
-    # in chunks of rows: the Jacobian holds three trajectories per row
-    chunks = theta.to(torch.float64).split(_ESTIMATE_ROWS)
-    return torch.cat([estimate(rows) for rows in chunks]).to(theta.dtype)
-
-
-class PhysicsVAENetwork(nn.Module):
-    """A VAE whose decoder is the exact pendulum plus a neural correction.
-
-    Encoder: an MLP on the standardised row and its standardised
-    :func:`pendulum_estimates` gives a diagonal-Gaussian posterior over
-    the code ``z = (theta0, omega0, natural_frequency, aux...)``; the
-    physical means are the refined estimates plus a learned correction in
-    units of the prior's standard deviation (zero at initialisation).
-
-    Decoder::
-
-        theta(t) = theta_phys(t) (1 + gain(t)) + offset(t)
-
-    with ``theta_phys`` the exact undamped pendulum
-    (:func:`pendulum_trajectory_uniform`) and ``gain``, ``offset`` smooth
-    functions of time, each a combination of ``n_basis`` quarter-wave sines
-    ``sin(pi (k - 1/2) t / t_end)`` whose coefficients an MLP computes from
-    the auxiliary latents alone (zero at initialisation): an envelope such
-    as damping's, and a drift.  Both vanish at ``t = 0`` and the physics
-    starts from ``omega0 - theta0 gain'(0) - offset'(0)``, so the decoded
-    trajectory starts at ``theta0`` with velocity ``omega0`` whatever the
-    correction: the physical latents keep their meaning.  Rows enter and
-    leave standardised per time step; the physics runs in radians.
-
-    Parameters
-    ----------
-    n_steps : int
-        Samples per row.
-    dt : float
-        Time between samples [s].
-    aux_dim : int
-        Number of auxiliary latents (prior N(0, 1)); with 0, the correction
-        is the same learned envelope and drift for every row.
-    hidden_layer_sizes : sequence of int
-        Hidden widths of the encoder; the correction uses them reversed.
-    activation : str
-        Key of :data:`pendsk._modules.ACTIVATIONS`.
-    x_mean, x_scale : array-like of shape (n_steps,)
-        The standardisation of the rows (radians = row * x_scale + x_mean).
-    prior_mean, prior_std : array-like of shape (3,)
-        Gaussian prior of the physical latents.
-    feature_mean, feature_scale : array-like of shape (8,)
-        Standardisation of the estimates fed to the encoder.
-    noise_std : float, default=1.0
-        Initial observation noise [rad], e.g. the residual of the estimates.
-    n_basis : int, default=6
-        Sines per correction term: few, so that the correction is slow and
-        cannot mimic the physics' parameters near ``t = 0``.
-    """
-
-    def __init__(self, n_steps, dt, aux_dim=2, hidden_layer_sizes=(128, 128),
-                 activation="silu", x_mean=None, x_scale=None, prior_mean=(0.0, 0.0, 1.0),
-                 prior_std=(1.0, 1.0, 1.0), feature_mean=None, feature_scale=None,
-                 noise_std=1.0, n_basis=6):
-        super().__init__()
-        self.n_steps, self.dt, self.aux_dim = int(n_steps), float(dt), int(aux_dim)
-        self.latent_dim = len(PHYSICAL_LATENTS) + self.aux_dim
-        self.n_basis = int(n_basis)
-        n_estimates = len(ESTIMATES)
-
-        def buffer(name, value, default, size):
-            value = torch.full((size,), default) if value is None else value
-            self.register_buffer(name, torch.as_tensor(value, dtype=torch.float32).clone())
-        buffer("x_mean", x_mean, 0.0, self.n_steps)
-        buffer("x_scale", x_scale, 1.0, self.n_steps)
-        buffer("prior_mean", prior_mean, 0.0, 3)
-        buffer("prior_std", prior_std, 1.0, 3)
-        buffer("feature_mean", feature_mean, 0.0, n_estimates)
-        buffer("feature_scale", feature_scale, 1.0, n_estimates)
-        # the correction's time basis: sin(pi (k - 1/2) s), s = t / t_end
-        frequencies = math.pi * (torch.arange(1, self.n_basis + 1) - 0.5)
-        s = torch.linspace(0.0, 1.0, self.n_steps)
-        self.register_buffer("basis", torch.sin(s[:, None] * frequencies[None, :]))
-        # its slope at t = 0 [1/s]
-        duration = max(self.n_steps - 1, 1) * self.dt
-        self.register_buffer("basis_slope", frequencies / duration)
-        self.encoder = MLP(self.n_steps + n_estimates, 2 * self.latent_dim,
-                           hidden_layer_sizes, activation)
-        # without auxiliary latents it sees a constant 0: one correction for all rows
-        self.correction = MLP(max(self.aux_dim, 1), 2 * self.n_basis,
-                              hidden_layer_sizes[::-1], activation)
-        for mlp in (self.encoder, self.correction):
-            nn.init.zeros_(mlp[-1].weight)
-            nn.init.zeros_(mlp[-1].bias)
-        self.log_scale = nn.Parameter(torch.log(noise_std / self.x_scale))
-
-    def encode(self, x):
-        """Posterior ``(mean, log_variance)`` of the codes of standardised rows."""
-        estimates = pendulum_estimates(x * self.x_scale + self.x_mean, self.dt)
-        features = (estimates - self.feature_mean) / self.feature_scale
-        out = self.encoder(torch.cat([x, features], dim=-1))
-        mean, log_var = out[:, :self.latent_dim], out[:, self.latent_dim:]
-        physical_mean = estimates[:, 4:7] + self.prior_std * mean[:, :3]
-        physical_log_var = (2 * torch.log(self.prior_std) + _LOG_VAR_START
-                            + log_var[:, :3])
-        return (torch.cat([physical_mean, mean[:, 3:]], dim=-1),
-                torch.cat([physical_log_var, log_var[:, 3:]], dim=-1))
-
-    def _decode_parts(self, z):
-        """The physics [rad] and the correction added to it [rad]."""
-        aux = z[:, 3:] if self.aux_dim else torch.zeros_like(z[:, :1])
-        coef = _CORRECTION_SCALE * self.correction(aux)
-        gain, offset = coef[:, :self.n_basis], coef[:, self.n_basis:]
-        # start the physics where the sum starts with velocity omega0
-        omega = z[:, 1] - z[:, 0] * (gain @ self.basis_slope) - offset @ self.basis_slope
-        physics = pendulum_trajectory_uniform(z[:, 0], omega, z[:, 2], self.dt, self.n_steps)
-        return physics, physics * (gain @ self.basis.T) + offset @ self.basis.T
-
-    def trajectory(self, z):
-        """Decoded mean trajectories of the codes ``z`` [rad]."""
-        physics, correction = self._decode_parts(z)
-        return physics + correction
-
-    def decode(self, z):
-        """Decoded mean rows of the codes ``z``, standardised."""
-        return (self.trajectory(z) - self.x_mean) / self.x_scale
-
-    def kl(self, mean, log_var):
-        """KL divergence of the posterior from the prior, per row [nats]."""
-        prior_mean = torch.cat([self.prior_mean, torch.zeros_like(mean[0, 3:])])
-        prior_std = torch.cat([self.prior_std, torch.ones_like(mean[0, 3:])])
-        posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
-        prior = Normal(prior_mean, prior_std, validate_args=False)
-        return kl_divergence(posterior, prior).sum(-1)
-
-    def forward(self, x):
-        """One reparameterised pass: ``(recon, log_scale, kl, correction)``,
-        the last the decoder's neural correction in standardised units."""
-        mean, log_var = self.encode(x)
-        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-        physics, correction = self._decode_parts(z)
-        recon = (physics + correction - self.x_mean) / self.x_scale
-        return recon, self.log_scale, self.kl(mean, log_var), correction / self.x_scale
-
-    def elbo(self, x, eps):
-        """Evidence lower bound of each standardised row (β = 1), in nats.
-
-        ``eps`` of shape ``(n_draws, latent_dim)``: the standard-normal
-        draws of the Monte-Carlo reconstruction term, shared by all rows.
-        """
-        mean, log_var = self.encode(x)
-        z = mean[None] + eps[:, None] * torch.exp(0.5 * log_var)[None]
-        recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
-        log_lik = (Normal(recon, torch.exp(self.log_scale), validate_args=False)
-                   .log_prob(x[None]).sum(-1))
-        return log_lik.mean(0) - self.kl(mean, log_var)
-
-
-class PhysicsELBOLoss(nn.Module):
-    """Negative ELBO of a :class:`PhysicsVAENetwork` plus the correction's
-    penalty, averaged over rows.
-
-    ``loss = NLL(x | z) + beta * KL + correction_weight * R`` with
-    ``R = sum_t (c_t / sigma_t)**2 / 2``: the neural correction ``c`` in
-    the units of the reconstruction term (``sigma`` the learned noise
-    scale, held fixed in ``R``), so a correction costs ``correction_weight``
-    times what a reconstruction error of its size would cost (the
-    least-action regulariser of Takeishi & Kalousis 2021).
-
-    Parameters
-    ----------
-    beta : float
-        Weight of the KL term.
-    correction_weight : float
-        Weight of the correction's penalty.
-    """
-
-    def __init__(self, beta=1.0, correction_weight=0.01):
-        super().__init__()
-        self.beta = beta
-        self.correction_weight = correction_weight
-
-    def forward(self, y_pred, x):
-        recon, log_scale, kl, correction = y_pred
-        nll = nn.functional.gaussian_nll_loss(
-            recon, x, torch.exp(2 * log_scale).expand_as(recon), full=True,
-            reduction="none").sum(-1)
-        penalty = 0.5 * (correction * torch.exp(-log_scale.detach())).square().sum(-1)
-        return (nll + self.beta * kl + self.correction_weight * penalty).mean()

@@ -12,10 +12,12 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, _Net, shared_docs
-from ._modules import VAE, ELBOLoss
-from ._random import child_seed
-from ._validation import Count, naming
+from .._neural.docs import shared_docs
+from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
+from .._neural.nets import AutoencoderNet
+from .._utils.seeding import child_seed
+from .._utils.validation import Count, naming
+from .vae_network import VAE, ELBOLoss
 
 __all__ = ["BetaVAE"]
 
@@ -72,7 +74,7 @@ def _marginals(prior):
 def _ppca_start(Xs, scale, latent_dim):
     """Probabilistic PCA of rows in the units of X, as seen by a network of
     standardised rows: ``(encode_basis, decode_basis, log_var, log_scale)``
-    for :meth:`VAE.init_linear_path <pendsk._modules.VAE.init_linear_path>`.
+    for :meth:`VAE.init_linear_path <pendsk._neural.layers.VAE.init_linear_path>`.
 
     ``Xs`` are the standardised training rows, ``scale`` the per-step
     scales that undo the standardisation.  The rows in the units of X,
@@ -108,13 +110,6 @@ def _ppca_start(Xs, scale, latent_dim):
             np.abs(basis).max(initial=0.0) for basis in start[:2]) > _BASIS_LIMIT:
         return start[0][:0], start[1][:, :0], start[2][:0], np.zeros(len(scale))
     return start
-
-
-class _AutoencoderNet(_Net):
-    """A skorch net whose target is its input."""
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        return super().get_loss(y_pred, X, X=X, training=training)
 
 
 class _KLWeight(Callback):
@@ -346,7 +341,7 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     _criterion = ELBOLoss
     #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
     _AUTO_STEPS = {True: 700, False: 7000}
-    _net_class = _AutoencoderNet
+    _net_class = AutoencoderNet
     _network_params = ("latent_dim", "pca_path", *NeuralEstimator._network_params)
 
     def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,

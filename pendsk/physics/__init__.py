@@ -24,6 +24,6 @@ Examples
 True
 """
 
-from ._physics import amplitude, elliptic_parameter, period
+from .solvers import amplitude, elliptic_parameter, period
 
 __all__ = ["amplitude", "elliptic_parameter", "period"]

@@ -17,15 +17,15 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import r2_score
 from sklearn.mixture import GaussianMixture
 
-from . import __version__
-from ._gan import TrajectoryGAN
-from ._physics_vae import PhysicsVAE
-from ._regression import GaussianRegressor, TrajectoryRegressor
-from ._simulator import PendulumSimulator
-from ._vae import BetaVAE, _marginals
-from .datasets import ARTICLE_G, make_pendulum, make_pendulum_regression
-from .metrics import active_dimensions, dci, maximum_mean_discrepancy, mutual_information_gap
-from .physics import amplitude, period
+from .. import __version__
+from .._gan.estimator import TrajectoryGAN
+from .._latent.beta_vae import BetaVAE, _marginals
+from .._latent.physics_vae import PhysicsVAE
+from .._regression.estimators import GaussianRegressor, TrajectoryRegressor
+from .._simulator import PendulumSimulator
+from ..datasets import ARTICLE_G, make_pendulum, make_pendulum_regression
+from ..metrics import active_dimensions, dci, maximum_mean_discrepancy, mutual_information_gap
+from ..physics import amplitude, period
 
 __all__ = ["run_demo"]
 
@@ -110,7 +110,7 @@ def _mmd(sample, reference, n_draws):
 
 
 def _simulator_section(report, quick, seed):
-    from .plotting import plot_trajectories
+    from ..plotting import plot_trajectories
 
     report.section(
         "simulator", "Physics: the simulator",
@@ -159,7 +159,7 @@ def _regression_data(quick, seed):
 
 def _fit_one(cls, params, X, y, position):
     """One fit in a worker, with a progress bar on the given line."""
-    from ._base import EpochProgressBar
+    from .._neural.callbacks import EpochProgressBar
 
     bar = EpochProgressBar(desc=f"{cls.__name__}({_describe(params)})", position=position)
     start = time.perf_counter()
@@ -208,7 +208,7 @@ def _fitting_section(report, quick, seed, regression, trajectories):
 
 
 def _regression_section(report, quick, seed, data, fitted):
-    from .plotting import plot_prediction_interval, plot_trajectories
+    from ..plotting import plot_prediction_interval, plot_trajectories
 
     n_traj, n_steps = _SETTINGS[quick]["n_trajectories"], 500
     report.section(
@@ -274,7 +274,7 @@ def _trajectory_data(quick, seed):
 
 
 def _real_vs_generated(report, name, real, generated, caption, seed):
-    from .plotting import plot_trajectories
+    from ..plotting import plot_trajectories
 
     fig, axes = _figure(1, 4, width=3.2)
     rng = np.random.default_rng(seed)
@@ -288,7 +288,7 @@ def _real_vs_generated(report, name, real, generated, caption, seed):
 
 
 def _gan_section(report, quick, seed, data, gan):
-    from .plotting import plot_history
+    from ..plotting import plot_history
 
     settings = _SETTINGS[quick]
     X_tr, X_te, _ = data
@@ -322,7 +322,7 @@ def _gan_section(report, quick, seed, data, gan):
 def _vae_section(report, quick, seed, data, fitted):
     from matplotlib.colors import ListedColormap
 
-    from .plotting import plot_latent_traversal
+    from ..plotting import plot_latent_traversal
 
     settings = _SETTINGS[quick]
     X_tr, X_te, factors = data
@@ -386,7 +386,7 @@ def _vae_section(report, quick, seed, data, fitted):
 
 
 def _control_section(report, quick, seed, data, fitted):
-    from .plotting import plot_trajectories
+    from ..plotting import plot_trajectories
 
     X_tr, X_te, factors = data
     report.section(
@@ -577,7 +577,7 @@ def run_demo(out="pendsk-demo", *, quick=False, random_state=0, log=_stderr):
     --------
     pendsk.cli.main : ``pendsk demo [--out DIR] [--quick]`` runs this.
     """
-    from .plotting import _matplotlib
+    from ..plotting import _matplotlib
 
     _matplotlib()  # without the plot extra, fail before any work
 

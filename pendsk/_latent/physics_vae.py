@@ -10,15 +10,13 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from skorch.callbacks import Callback
 
-from ._base import NeuralEstimator, UnsupervisedNeuralEstimator, shared_docs
-from ._torch_pendulum import (
-    PHYSICAL_LATENTS,
-    PhysicsELBOLoss,
-    PhysicsVAENetwork,
-    pendulum_estimates,
-)
-from ._vae import _AutoencoderNet, _ELBOScore
-from ._validation import Count, naming
+from .._neural.docs import shared_docs
+from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
+from .._utils.validation import Count, naming
+from ..physics.estimates import pendulum_estimates
+from .._neural.nets import AutoencoderNet
+from .beta_vae import _ELBOScore
+from .physics_network import PHYSICAL_LATENTS, PhysicsELBOLoss, PhysicsVAENetwork
 
 __all__ = ["PhysicsVAE"]
 
@@ -110,7 +108,7 @@ default=None
     R``, ``R`` the correction's squared size in the units of the
     reconstruction term (the least-action regulariser of [1]_); the priors
     are Gaussian.  The encoder's estimates are those of
-    :func:`pendsk._torch_pendulum.pendulum_estimates` ([2]_ for the
+    :func:`pendsk.physics.torch_pendulum.pendulum_estimates` ([2]_ for the
     integral form).
 
     Trajectories are standardised per time step inside the estimator; the
@@ -162,7 +160,7 @@ default=None
         "correction_weight": [Interval(Real, 0, None, closed="left")],
     }
     _criterion = PhysicsELBOLoss
-    _net_class = _AutoencoderNet
+    _net_class = AutoencoderNet
     _network_params = ("aux_dim", "dt", "theta0_range", "omega0_range", "frequency_range",
                        *NeuralEstimator._network_params)
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy.special import ellipj, ellipk
 
-from ._random import child_rng, root_entropy
+from .._utils.seeding import child_rng, root_entropy
 
 __all__ = [
     "SOLVERS",

@@ -1,0 +1,141 @@
+"""The networks, losses and penalties of :class:`pendsk.TrajectoryGAN`
+(torch only)."""
+
+from typing import NamedTuple, Optional
+
+import torch
+from torch import nn
+from torch.nn.functional import binary_cross_entropy_with_logits
+
+from .._neural.layers import MLP
+
+__all__ = ["GAN", "GAN_LOSSES", "GANLoss", "NonSaturatingLoss", "WassersteinLoss",
+           "gradient_penalty", "r1_penalty"]
+
+
+
+class GAN(nn.Module):
+    """A generator and a critic, both MLPs, for any of the GAN losses.
+
+    ``forward(z)`` is the generator; the critic (the discriminator of a
+    non-Wasserstein GAN) scores rows.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of a generated row.
+    latent_dim : int
+        Width of the generator's input noise.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the generator; the critic uses them reversed.
+    activation : str
+        Key of :data:`ACTIVATIONS`.
+    latent : {"normal", "uniform"}
+        Distribution of the generator's input: N(0, 1) or U(-1, 1).
+    """
+
+    def __init__(self, n_features, latent_dim=4, hidden_layer_sizes=(128, 256),
+                 activation="leaky_relu", latent="normal"):
+        super().__init__()
+        if latent not in ("normal", "uniform"):
+            raise ValueError(f"latent must be 'normal' or 'uniform', got {latent!r}.")
+        self.latent_dim = latent_dim
+        self.latent = latent
+        self.generator = MLP(latent_dim, n_features, hidden_layer_sizes, activation)
+        self.critic = MLP(n_features, 1, hidden_layer_sizes[::-1], activation)
+
+    def forward(self, z):
+        return self.generator(z)
+
+    def draw_latent(self, n_rows, like, generator=None):
+        """Generator input for ``n_rows`` rows, with the dtype and device of
+        the tensor ``like`` (from torch's global RNG unless a ``generator``
+        is given)."""
+        options = dict(dtype=like.dtype, device=like.device, generator=generator)
+        if self.latent == "uniform":
+            return torch.rand((n_rows, self.latent_dim), **options) * 2 - 1
+        return torch.randn((n_rows, self.latent_dim), **options)
+
+
+class WassersteinLoss(nn.Module):
+    """The Wasserstein GAN losses (Arjovsky et al. 2017).
+
+    ``criterion(fake_scores, real_scores)`` is the critic's loss
+    ``mean(fake) - mean(real)``; ``criterion(fake_scores)`` the generator's
+    ``-mean(fake)``.
+    """
+
+    def forward(self, fake_scores, real_scores=None):
+        if real_scores is None:
+            return -fake_scores.mean()
+        return fake_scores.mean() - real_scores.mean()
+
+
+def gradient_penalty(critic, real, fake):
+    """WGAN-GP's penalty ``mean((||grad critic(x_hat)|| - 1)^2)``.
+
+    ``x_hat`` are random points on the segments between real and generated
+    rows (Gulrajani et al. 2017); the graph is kept for the backward pass.
+    """
+    alpha = torch.rand(len(real), 1, device=real.device, dtype=real.dtype)
+    between = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(critic(between).sum(), between, create_graph=True)
+    return (grad.norm(dim=1) - 1).square().mean()
+
+
+class NonSaturatingLoss(nn.Module):
+    """The standard GAN losses, non-saturating for the generator.
+
+    Goodfellow et al. (2014).  ``criterion(fake_scores, real_scores)`` is
+    the critic's (discriminator's) binary cross-entropy with real rows
+    labelled 1 and generated rows 0, ``mean(softplus(fake)) +
+    mean(softplus(-real))``; ``criterion(fake_scores)`` the generator's
+    ``mean(softplus(-fake)) = -mean(log sigmoid(fake))``.  Scores are logits.
+    """
+
+    def forward(self, fake_scores, real_scores=None):
+        if real_scores is None:
+            return binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
+        return (binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores))
+                + binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores)))
+
+
+def r1_penalty(real, real_scores):
+    """The R1 penalty ``mean(||grad critic(x)||^2)`` over real rows ``x``.
+
+    ``real`` requires grad and ``real_scores = critic(real)`` are the
+    scores the critic's loss uses too, so the penalty costs no second
+    forward pass.  Mescheder, Geiger and Nowozin (2018) weight it by γ/2;
+    the graph is kept for the backward pass.
+    """
+    grad, = torch.autograd.grad(real_scores.sum(), real, create_graph=True)
+    return grad.square().sum(dim=1).mean()
+
+
+class GANLoss(NamedTuple):
+    """How one GAN loss trains: one row of :data:`GAN_LOSSES`."""
+
+    #: The loss module: ``criterion(fake_scores, real_scores)`` for the
+    #: critic, ``criterion(fake_scores)`` for the generator.
+    criterion: type
+    #: The critic's constraint: ``"r1"`` (R1 penalty on real rows), ``"gp"``
+    #: (WGAN-GP's penalty between real and generated rows) or ``"clip"``
+    #: (weight clipping).
+    penalty: str
+    #: The optimizer class of both networks, and its betas (Adam) or None.
+    optimizer: type
+    betas: Optional[tuple]
+    #: The generator's input distribution (:class:`GAN`'s ``latent``).
+    latent: str
+
+
+#: The GAN losses by name: the one table that the module, the training
+#: step and the estimator read.
+GAN_LOSSES = {
+    # Goodfellow et al. 2014 with Mescheder et al. 2018's R1 penalty
+    "ns-r1": GANLoss(NonSaturatingLoss, "r1", torch.optim.Adam, (0.5, 0.9), "normal"),
+    # Gulrajani et al. 2017
+    "wgan-gp": GANLoss(WassersteinLoss, "gp", torch.optim.Adam, (0.5, 0.9), "normal"),
+    # Arjovsky et al. 2017, as the article trained it
+    "wgan-clip": GANLoss(WassersteinLoss, "clip", torch.optim.RMSprop, None, "uniform"),
+}

@@ -1,0 +1,211 @@
+"""The network and loss of :class:`pendsk.PhysicsVAE`: an encoder to
+physical latents, the exact pendulum as decoder plus a neural correction."""
+
+import math
+
+import torch
+from torch import nn
+from torch.distributions import Normal, kl_divergence
+
+from .._neural.layers import MLP
+from ..physics.estimates import ESTIMATES, pendulum_estimates
+from ..physics.torch_pendulum import pendulum_trajectory_uniform
+
+__all__ = ["PHYSICAL_LATENTS", "PhysicsELBOLoss", "PhysicsVAENetwork"]
+
+
+
+#: Names of the physical latents, in the order of the code's first columns.
+PHYSICAL_LATENTS = ("theta0", "omega0", "natural_frequency")
+
+
+#: Initial posterior log-variance of a physical latent, relative to its
+#: prior's: a standard deviation of 0.1 % of the prior's (on pendulum data
+#: the observations pin the parameters about that tightly).
+_LOG_VAR_START = 2 * math.log(1e-3)
+
+
+#: Scale of the correction network's output (its coefficients), so that
+#: the first optimizer steps move the correction by a fraction of a radian.
+_CORRECTION_SCALE = 0.1
+
+
+class PhysicsVAENetwork(nn.Module):
+    """A VAE whose decoder is the exact pendulum plus a neural correction.
+
+    Encoder: an MLP on the standardised row and its standardised
+    :func:`pendulum_estimates` gives a diagonal-Gaussian posterior over
+    the code ``z = (theta0, omega0, natural_frequency, aux...)``; the
+    physical means are the refined estimates plus a learned correction in
+    units of the prior's standard deviation (zero at initialisation).
+
+    Decoder::
+
+        theta(t) = theta_phys(t) (1 + gain(t)) + offset(t)
+
+    with ``theta_phys`` the exact undamped pendulum
+    (:func:`pendulum_trajectory_uniform`) and ``gain``, ``offset`` smooth
+    functions of time, each a combination of ``n_basis`` quarter-wave sines
+    ``sin(pi (k - 1/2) t / t_end)`` whose coefficients an MLP computes from
+    the auxiliary latents alone (zero at initialisation): an envelope such
+    as damping's, and a drift.  Both vanish at ``t = 0`` and the physics
+    starts from ``omega0 - theta0 gain'(0) - offset'(0)``, so the decoded
+    trajectory starts at ``theta0`` with velocity ``omega0`` whatever the
+    correction: the physical latents keep their meaning.  Rows enter and
+    leave standardised per time step; the physics runs in radians.
+
+    Parameters
+    ----------
+    n_steps : int
+        Samples per row.
+    dt : float
+        Time between samples [s].
+    aux_dim : int
+        Number of auxiliary latents (prior N(0, 1)); with 0, the correction
+        is the same learned envelope and drift for every row.
+    hidden_layer_sizes : sequence of int
+        Hidden widths of the encoder; the correction uses them reversed.
+    activation : str
+        Key of :data:`pendsk._neural.layers.ACTIVATIONS`.
+    x_mean, x_scale : array-like of shape (n_steps,)
+        The standardisation of the rows (radians = row * x_scale + x_mean).
+    prior_mean, prior_std : array-like of shape (3,)
+        Gaussian prior of the physical latents.
+    feature_mean, feature_scale : array-like of shape (8,)
+        Standardisation of the estimates fed to the encoder.
+    noise_std : float, default=1.0
+        Initial observation noise [rad], e.g. the residual of the estimates.
+    n_basis : int, default=6
+        Sines per correction term: few, so that the correction is slow and
+        cannot mimic the physics' parameters near ``t = 0``.
+    """
+
+    def __init__(self, n_steps, dt, aux_dim=2, hidden_layer_sizes=(128, 128),
+                 activation="silu", x_mean=None, x_scale=None, prior_mean=(0.0, 0.0, 1.0),
+                 prior_std=(1.0, 1.0, 1.0), feature_mean=None, feature_scale=None,
+                 noise_std=1.0, n_basis=6):
+        super().__init__()
+        self.n_steps, self.dt, self.aux_dim = int(n_steps), float(dt), int(aux_dim)
+        self.latent_dim = len(PHYSICAL_LATENTS) + self.aux_dim
+        self.n_basis = int(n_basis)
+        n_estimates = len(ESTIMATES)
+
+        def buffer(name, value, default, size):
+            value = torch.full((size,), default) if value is None else value
+            self.register_buffer(name, torch.as_tensor(value, dtype=torch.float32).clone())
+        buffer("x_mean", x_mean, 0.0, self.n_steps)
+        buffer("x_scale", x_scale, 1.0, self.n_steps)
+        buffer("prior_mean", prior_mean, 0.0, 3)
+        buffer("prior_std", prior_std, 1.0, 3)
+        buffer("feature_mean", feature_mean, 0.0, n_estimates)
+        buffer("feature_scale", feature_scale, 1.0, n_estimates)
+        # the correction's time basis: sin(pi (k - 1/2) s), s = t / t_end
+        frequencies = math.pi * (torch.arange(1, self.n_basis + 1) - 0.5)
+        s = torch.linspace(0.0, 1.0, self.n_steps)
+        self.register_buffer("basis", torch.sin(s[:, None] * frequencies[None, :]))
+        # its slope at t = 0 [1/s]
+        duration = max(self.n_steps - 1, 1) * self.dt
+        self.register_buffer("basis_slope", frequencies / duration)
+        self.encoder = MLP(self.n_steps + n_estimates, 2 * self.latent_dim,
+                           hidden_layer_sizes, activation)
+        # without auxiliary latents it sees a constant 0: one correction for all rows
+        self.correction = MLP(max(self.aux_dim, 1), 2 * self.n_basis,
+                              hidden_layer_sizes[::-1], activation)
+        for mlp in (self.encoder, self.correction):
+            nn.init.zeros_(mlp[-1].weight)
+            nn.init.zeros_(mlp[-1].bias)
+        self.log_scale = nn.Parameter(torch.log(noise_std / self.x_scale))
+
+    def encode(self, x):
+        """Posterior ``(mean, log_variance)`` of the codes of standardised rows."""
+        estimates = pendulum_estimates(x * self.x_scale + self.x_mean, self.dt)
+        features = (estimates - self.feature_mean) / self.feature_scale
+        out = self.encoder(torch.cat([x, features], dim=-1))
+        mean, log_var = out[:, :self.latent_dim], out[:, self.latent_dim:]
+        physical_mean = estimates[:, 4:7] + self.prior_std * mean[:, :3]
+        physical_log_var = (2 * torch.log(self.prior_std) + _LOG_VAR_START
+                            + log_var[:, :3])
+        return (torch.cat([physical_mean, mean[:, 3:]], dim=-1),
+                torch.cat([physical_log_var, log_var[:, 3:]], dim=-1))
+
+    def _decode_parts(self, z):
+        """The physics [rad] and the correction added to it [rad]."""
+        aux = z[:, 3:] if self.aux_dim else torch.zeros_like(z[:, :1])
+        coef = _CORRECTION_SCALE * self.correction(aux)
+        gain, offset = coef[:, :self.n_basis], coef[:, self.n_basis:]
+        # start the physics where the sum starts with velocity omega0
+        omega = z[:, 1] - z[:, 0] * (gain @ self.basis_slope) - offset @ self.basis_slope
+        physics = pendulum_trajectory_uniform(z[:, 0], omega, z[:, 2], self.dt, self.n_steps)
+        return physics, physics * (gain @ self.basis.T) + offset @ self.basis.T
+
+    def trajectory(self, z):
+        """Decoded mean trajectories of the codes ``z`` [rad]."""
+        physics, correction = self._decode_parts(z)
+        return physics + correction
+
+    def decode(self, z):
+        """Decoded mean rows of the codes ``z``, standardised."""
+        return (self.trajectory(z) - self.x_mean) / self.x_scale
+
+    def kl(self, mean, log_var):
+        """KL divergence of the posterior from the prior, per row [nats]."""
+        prior_mean = torch.cat([self.prior_mean, torch.zeros_like(mean[0, 3:])])
+        prior_std = torch.cat([self.prior_std, torch.ones_like(mean[0, 3:])])
+        posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
+        prior = Normal(prior_mean, prior_std, validate_args=False)
+        return kl_divergence(posterior, prior).sum(-1)
+
+    def forward(self, x):
+        """One reparameterised pass: ``(recon, log_scale, kl, correction)``,
+        the last the decoder's neural correction in standardised units."""
+        mean, log_var = self.encode(x)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        physics, correction = self._decode_parts(z)
+        recon = (physics + correction - self.x_mean) / self.x_scale
+        return recon, self.log_scale, self.kl(mean, log_var), correction / self.x_scale
+
+    def elbo(self, x, eps):
+        """Evidence lower bound of each standardised row (β = 1), in nats.
+
+        ``eps`` of shape ``(n_draws, latent_dim)``: the standard-normal
+        draws of the Monte-Carlo reconstruction term, shared by all rows.
+        """
+        mean, log_var = self.encode(x)
+        z = mean[None] + eps[:, None] * torch.exp(0.5 * log_var)[None]
+        recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
+        log_lik = (Normal(recon, torch.exp(self.log_scale), validate_args=False)
+                   .log_prob(x[None]).sum(-1))
+        return log_lik.mean(0) - self.kl(mean, log_var)
+
+
+class PhysicsELBOLoss(nn.Module):
+    """Negative ELBO of a :class:`PhysicsVAENetwork` plus the correction's
+    penalty, averaged over rows.
+
+    ``loss = NLL(x | z) + beta * KL + correction_weight * R`` with
+    ``R = sum_t (c_t / sigma_t)**2 / 2``: the neural correction ``c`` in
+    the units of the reconstruction term (``sigma`` the learned noise
+    scale, held fixed in ``R``), so a correction costs ``correction_weight``
+    times what a reconstruction error of its size would cost (the
+    least-action regulariser of Takeishi & Kalousis 2021).
+
+    Parameters
+    ----------
+    beta : float
+        Weight of the KL term.
+    correction_weight : float
+        Weight of the correction's penalty.
+    """
+
+    def __init__(self, beta=1.0, correction_weight=0.01):
+        super().__init__()
+        self.beta = beta
+        self.correction_weight = correction_weight
+
+    def forward(self, y_pred, x):
+        recon, log_scale, kl, correction = y_pred
+        nll = nn.functional.gaussian_nll_loss(
+            recon, x, torch.exp(2 * log_scale).expand_as(recon), full=True,
+            reduction="none").sum(-1)
+        penalty = 0.5 * (correction * torch.exp(-log_scale.detach())).square().sum(-1)
+        return (nll + self.beta * kl + self.correction_weight * penalty).mean()

@@ -1,0 +1,79 @@
+"""pendsk's own skorch callbacks (skorch's ``initialize()`` convention:
+settings in ``__init__``, state made in ``on_train_begin``)."""
+
+import math
+import sys
+
+from skorch.callbacks import Callback
+from tqdm import tqdm
+
+__all__ = ["EpochProgressBar", "StopOnNonFiniteLoss", "discard", "to_stderr"]
+
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Stop training with a ValueError when a loss turns NaN or infinite.
+
+    Checked at the end of every epoch, on the training and the validation
+    loss; the message names the epoch and the likely causes.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            value = row.get(key)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(
+                    f"Training diverged: {key} is {value} at epoch {row['epoch']}. "
+                    f"The learning rate (lr={net.lr}) is probably too high for this "
+                    "data, or X (or y) holds extreme values; lower lr or remove "
+                    "the outliers."
+                )
+
+
+def discard(message):
+    """An EarlyStopping sink that stays silent."""
+
+
+def to_stderr(message):
+    """An EarlyStopping sink beside the progress bar (on stderr)."""
+    tqdm.write(message, file=sys.stderr)
+
+
+class EpochProgressBar(Callback):
+    """One tqdm progress bar over the epochs of a training call.
+
+    The bar shows the epochs done, the time left and, after each epoch, the
+    losses of that epoch found in the history (by default the training and
+    validation losses and a GAN's critic and generator losses).
+
+    Parameters
+    ----------
+    desc : str, default=None
+        Text before the bar, e.g. the estimator's name.
+    keys : tuple of str
+        History keys shown beside the bar, when an epoch has them.
+    position : int, default=None
+        Line of the bar (tqdm's ``position``), for several bars at once.
+    """
+
+    def __init__(self, desc=None,
+                 keys=("train_loss", "valid_loss", "critic_loss", "generator_loss"),
+                 position=None):
+        self.desc = desc
+        self.keys = keys
+        self.position = position
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=net.max_epochs, unit="epoch", leave=True, desc=self.desc,
+                         position=self.position, dynamic_ncols=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        self.bar_.set_postfix({key.replace("_loss", ""): f"{row[key]:.4g}"
+                               for key in self.keys if key in row}, refresh=False)
+        self.bar_.update()
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+        del self.bar_  # a fitted estimator keeps its user's callbacks: keep it picklable
