@@ -4,11 +4,10 @@ threads, its device (each a context or a plain function)."""
 from contextlib import contextmanager
 
 import torch
-from joblib import cpu_count
-from joblib.parallel import get_active_backend
 
-__all__ = ["intra_op_threads", "resolve_device", "seeded", "torch_threads"]
+from .._utils.threads import intra_op_threads
 
+__all__ = ["resolve_device", "seeded", "torch_threads"]
 
 
 @contextmanager
@@ -18,24 +17,6 @@ def seeded(seed, device):
     with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         yield
-
-
-def intra_op_threads(n_jobs):
-    """scikit-learn's reading of ``n_jobs`` as a number of threads here.
-
-    None: the ``n_jobs`` of an enclosing :func:`joblib.parallel_config`, or
-    1; a negative ``n_jobs``: all CPUs but ``-n_jobs - 1``; at most the CPUs
-    joblib sees.  Unlike :func:`joblib.effective_n_jobs`, a backend that
-    runs elsewhere (a Dask cluster's cores) does not count: these are
-    threads of this process.
-    """
-    if n_jobs is None:
-        # joblib has no public getter of the context's n_jobs
-        n_jobs = get_active_backend()[1]
-        if n_jobs is None:
-            return 1
-    n_cpus = cpu_count()
-    return max(1, min(n_jobs if n_jobs > 0 else n_cpus + 1 + n_jobs, n_cpus))
 
 
 @contextmanager
