@@ -16,7 +16,7 @@ from importlib import import_module as _import_module
 from . import datasets, metrics, physics
 from ._simulator import PendulumSimulator
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Neural estimators, imported with torch on first access (PEP 562).
 _LAZY = {

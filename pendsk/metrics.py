@@ -9,6 +9,12 @@ regressors that predict each factor from the latents (its entropy formula
 on a given importance matrix is :func:`disentanglement_completeness`), and
 :func:`active_dimensions` finds the latent dimensions an encoder actually
 uses.
+
+About 660 lines, over the package's 500: the module is one public
+namespace of five metrics, and most of its length is their docstrings,
+each stating the metric's caveats (MIG on continuous factors, tree against
+permutation importances in DCI) with a runnable example; the code of each
+metric is short.
 """
 
 from numbers import Integral, Real

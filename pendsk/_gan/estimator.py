@@ -2,148 +2,18 @@
 
 from numbers import Real
 
-import numpy as np
-import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback, PassthroughScoring
 
 from .._neural.docs import shared_docs
 from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
-from .._neural.nets import Net
+from .._neural.nets import GANNet
 from .._utils.validation import Count
 from ..metrics import maximum_mean_discrepancy
-from .networks import GAN, GAN_LOSSES, gradient_penalty, r1_penalty
+from .networks import GAN, GAN_LOSSES
 
 __all__ = ["TrajectoryGAN"]
-
-
-class _CriticLRSchedule(Callback):
-    """The critic's optimizer follows the generator's learning-rate
-    schedule: the same torch scheduler as the net's ``lr_schedule``
-    callback, stepped at the end of each epoch (``event_critic_lr``)."""
-
-    def on_train_begin(self, net, **kwargs):
-        schedule = dict(net.callbacks_)["lr_schedule"]
-        self.scheduler_ = schedule.policy_(net.critic_optimizer_, **schedule.kwargs)
-
-    def on_epoch_end(self, net, **kwargs):
-        net.history.record("event_critic_lr", self.scheduler_.get_last_lr()[0])
-        self.scheduler_.step()
-
-
-class _GANNet(Net):
-    """A skorch net with two optimizers: the generator's and the critic's.
-
-    As skorch's customization guide shows, ``initialize_optimizer`` adds a
-    second optimizer (``critic_optimizer_``) and ``train_step`` runs the
-    GAN's alternating updates: every batch one critic step, and one
-    generator step per ``n_critic`` critic steps of each epoch.
-    Validation (for early stopping) scores the MMD² between the held-out
-    rows, taken as one batch, and as many generated rows.  The per-batch
-    ``critic_loss`` and ``generator_loss`` go into the history, and their
-    epoch means too (two default callbacks).
-
-    Parameters
-    ----------
-    n_critic : int
-        Critic steps per generator step.
-    penalty : {"r1", "gp", "clip"}
-        The critic's constraint (:data:`pendsk._neural.layers.GAN_LOSSES`): R1 on
-        the real rows, WGAN-GP's penalty between real and generated rows,
-        or weight clipping.
-    gp_weight : float
-        The penalty's weight: ``gp_weight * gp``, or ``gp_weight / 2 * r1``
-        (R1's γ).
-    clip_value : float
-        With ``penalty="clip"``, the critic's weights are clipped to
-        ``[-clip_value, clip_value]`` after each step.
-    """
-
-    def __init__(self, *args, n_critic=5, penalty="r1", gp_weight=10.0, clip_value=0.01,
-                 **kwargs):
-        super().__init__(*args, **kwargs)
-        self.n_critic = n_critic
-        self.penalty = penalty
-        self.gp_weight = gp_weight
-        self.clip_value = clip_value
-
-    def get_default_callbacks(self):
-        return [*super().get_default_callbacks(),
-                *((name, PassthroughScoring(name, on_train=True))
-                  for name in ("critic_loss", "generator_loss"))]
-
-    def on_epoch_begin(self, net, **kwargs):
-        super().on_epoch_begin(net, **kwargs)
-        # count critic steps within the epoch, so every epoch has a
-        # generator step (and a generator_loss) even on tiny data
-        self.critic_steps_ = 0
-
-    def initialize_optimizer(self, *args, **kwargs):
-        gan = self.module_
-        args, kwargs = self.get_params_for_optimizer(
-            "optimizer", gan.generator.named_parameters())
-        self.optimizer_ = self.optimizer(*args, **kwargs)
-        args, kwargs = self.get_params_for_optimizer(
-            "optimizer", gan.critic.named_parameters())
-        self.critic_optimizer_ = self.optimizer(*args, **kwargs)
-        return self
-
-    def train_step(self, batch, **fit_params):
-        self._set_training(True)
-        real = batch[0]
-        gan = self.module_
-        fake = gan(gan.draw_latent(len(real), real)).detach()
-
-        self.critic_optimizer_.zero_grad(set_to_none=True)
-        r1 = self.penalty == "r1" and self.gp_weight
-        if r1:  # R1 differentiates the real rows' scores
-            real = real.detach().requires_grad_(True)
-        real_scores = gan.critic(real)
-        critic_loss = self.criterion_(gan.critic(fake), real_scores)
-        loss = critic_loss
-        if self.penalty == "gp" and self.gp_weight:
-            loss = loss + self.gp_weight * gradient_penalty(gan.critic, real, fake)
-        elif r1:
-            loss = loss + self.gp_weight / 2 * r1_penalty(real, real_scores)
-        loss.backward()
-        self.critic_optimizer_.step()
-        if self.penalty == "clip":
-            with torch.no_grad():
-                for param in gan.critic.parameters():
-                    param.clamp_(-self.clip_value, self.clip_value)
-        self.history.record_batch("critic_loss", critic_loss.item())
-
-        # the generator steps after the critic's steps 1, 1 + n_critic, ...
-        # of each epoch
-        self.critic_steps_ += 1
-        if (self.critic_steps_ - 1) % self.n_critic == 0:
-            self.optimizer_.zero_grad(set_to_none=True)
-            generated = gan(gan.draw_latent(len(real), real))
-            generator_loss = self.criterion_(gan.critic(generated))
-            generator_loss.backward()
-            self.optimizer_.step()
-            self.history.record_batch("generator_loss", generator_loss.item())
-        return {"loss": loss, "y_pred": fake}
-
-    def validation_step(self, batch, **fit_params):
-        """MMD² between the held-out rows and as many generated rows.
-
-        The generator's input is drawn from a fixed seed, so the value
-        changes between epochs only as the generator does.
-        """
-        self._set_training(False)
-        real = batch[0]
-        if len(real) < 2:
-            raise ValueError("early_stopping needs at least 2 held-out rows to score; "
-                             "raise validation_fraction or give more rows.")
-        seeded = torch.Generator(device=real.device).manual_seed(0)
-        with torch.no_grad():
-            fake = self.module_(self.module_.draw_latent(len(real), real, generator=seeded))
-        mmd = maximum_mean_discrepancy(*(t.cpu().to(torch.float64).numpy()
-                                         for t in (real, fake)))
-        return {"loss": torch.tensor(mmd), "y_pred": fake}
 
 
 class TrajectoryGAN(UnsupervisedNeuralEstimator):
@@ -249,7 +119,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         "clip_value": [Interval(Real, 0, None, closed="neither")],
     }
     _auto_steps = 21000
-    _net_class = _GANNet
+    _net_class = GANNet
     _network_params = ("latent_dim", "loss", *NeuralEstimator._network_params)
 
     def __init__(self, latent_dim=4, loss="ns-r1", n_critic=5, gp_weight=10.0,
@@ -284,28 +154,23 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
 
     def _module_spec(self, data):
         return GAN, dict(n_features=data.X.shape[1], latent_dim=self.latent_dim,
-                         hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                         hidden_layer_sizes=self._hidden_layers(),
                          activation=self.activation, latent=GAN_LOSSES[self.loss].latent)
 
     @property
     def _criterion(self):
         return GAN_LOSSES[self.loss].criterion
 
-    def _net_kwargs(self):
+    @property
+    def _optimizer(self):
         spec = GAN_LOSSES[self.loss]
-        betas = {} if spec.betas is None else {"optimizer__betas": spec.betas}
-        return dict(optimizer=spec.optimizer, optimizer__weight_decay=self.weight_decay,
-                    penalty=spec.penalty, **betas,
-                    # validation scores all held-out rows at once (one MMD²)
-                    iterator_valid__batch_size=np.iinfo(np.int32).max)
+        return spec.optimizer, spec.optimizer_kwargs
 
-    def _train_settings(self):
+    def _training_settings(self, n_rows):
         # loss is a network parameter: a warm start has the one it was built with
-        return dict(n_critic=self.n_critic, gp_weight=self.gp_weight,
-                    clip_value=self.clip_value)
-
-    def _extra_callbacks(self, n_epochs):
-        return [("critic_lr_schedule", _CriticLRSchedule())]
+        penalty = GAN_LOSSES[self.loss].penalty
+        return dict(n_critic=self.n_critic,
+                    penalty=penalty.from_params(self.gp_weight, self.clip_value))
 
     # -- generating ----------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The networks, losses and penalties of :class:`pendsk.TrajectoryGAN`
 (torch only)."""
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -9,8 +9,8 @@ from torch.nn.functional import binary_cross_entropy_with_logits
 
 from .._neural.layers import MLP
 
-__all__ = ["GAN", "GAN_LOSSES", "GANLoss", "NonSaturatingLoss", "WassersteinLoss",
-           "gradient_penalty", "r1_penalty"]
+__all__ = ["GAN", "GAN_LOSSES", "GANLoss", "GradientPenalty", "NonSaturatingLoss", "R1Penalty",
+           "WassersteinLoss", "WeightClipping", "gradient_penalty", "r1_penalty"]
 
 
 
@@ -112,19 +112,102 @@ def r1_penalty(real, real_scores):
     return grad.square().sum(dim=1).mean()
 
 
+class R1Penalty:
+    """The critic's R1 penalty on real rows: ``weight / 2 * r1_penalty``.
+
+    Mescheder, Geiger and Nowozin (2018), with their γ as ``weight``; the
+    critic's loss differentiates the real rows' scores, so the step makes
+    the real rows require grad (``differentiates_real``).
+
+    Parameters
+    ----------
+    weight : float
+        γ; 0 turns the penalty off.
+    """
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    @classmethod
+    def from_params(cls, gp_weight, clip_value):
+        """The penalty a :class:`~pendsk.TrajectoryGAN`'s hyperparameters ask for."""
+        return cls(gp_weight)
+
+    @property
+    def differentiates_real(self):
+        return bool(self.weight)
+
+    def critic_term(self, critic, real, fake, real_scores):
+        """The term added to the critic's loss."""
+        if not self.weight:
+            return 0.0
+        return self.weight / 2 * r1_penalty(real, real_scores)
+
+    def after_step(self, critic):
+        """Nothing to do after the critic's step."""
+
+
+class GradientPenalty(R1Penalty):
+    """WGAN-GP's penalty between real and generated rows:
+    ``weight * gradient_penalty`` (Gulrajani et al. 2017).
+
+    Parameters
+    ----------
+    weight : float
+        λ; 0 turns the penalty off.
+    """
+
+    differentiates_real = False
+
+    def critic_term(self, critic, real, fake, real_scores):
+        if not self.weight:
+            return 0.0
+        return self.weight * gradient_penalty(critic, real, fake)
+
+
+class WeightClipping:
+    """The original WGAN's constraint: after each step, the critic's
+    weights are clipped to ``[-clip_value, clip_value]`` (Arjovsky et al.
+    2017); nothing is added to the loss.
+
+    Parameters
+    ----------
+    clip_value : float
+        The bound, > 0.
+    """
+
+    differentiates_real = False
+
+    def __init__(self, clip_value):
+        self.clip_value = clip_value
+
+    @classmethod
+    def from_params(cls, gp_weight, clip_value):
+        """The clipping a :class:`~pendsk.TrajectoryGAN`'s hyperparameters ask for."""
+        return cls(clip_value)
+
+    def critic_term(self, critic, real, fake, real_scores):
+        return 0.0
+
+    @torch.no_grad()
+    def after_step(self, critic):
+        for param in critic.parameters():
+            param.clamp_(-self.clip_value, self.clip_value)
+
+
 class GANLoss(NamedTuple):
     """How one GAN loss trains: one row of :data:`GAN_LOSSES`."""
 
     #: The loss module: ``criterion(fake_scores, real_scores)`` for the
     #: critic, ``criterion(fake_scores)`` for the generator.
     criterion: type
-    #: The critic's constraint: ``"r1"`` (R1 penalty on real rows), ``"gp"``
-    #: (WGAN-GP's penalty between real and generated rows) or ``"clip"``
-    #: (weight clipping).
-    penalty: str
-    #: The optimizer class of both networks, and its betas (Adam) or None.
+    #: The critic's constraint: a class whose ``from_params(gp_weight,
+    #: clip_value)`` gives the object that the training step asks for its
+    #: loss term and calls after each step.
+    penalty: type
+    #: The optimizer class of both networks, and its fixed arguments.
     optimizer: type
-    betas: Optional[tuple]
+    optimizer_kwargs: dict
     #: The generator's input distribution (:class:`GAN`'s ``latent``).
     latent: str
 
@@ -133,9 +216,11 @@ class GANLoss(NamedTuple):
 #: step and the estimator read.
 GAN_LOSSES = {
     # Goodfellow et al. 2014 with Mescheder et al. 2018's R1 penalty
-    "ns-r1": GANLoss(NonSaturatingLoss, "r1", torch.optim.Adam, (0.5, 0.9), "normal"),
+    "ns-r1": GANLoss(NonSaturatingLoss, R1Penalty, torch.optim.Adam, {"betas": (0.5, 0.9)},
+                     "normal"),
     # Gulrajani et al. 2017
-    "wgan-gp": GANLoss(WassersteinLoss, "gp", torch.optim.Adam, (0.5, 0.9), "normal"),
+    "wgan-gp": GANLoss(WassersteinLoss, GradientPenalty, torch.optim.Adam, {"betas": (0.5, 0.9)},
+                       "normal"),
     # Arjovsky et al. 2017, as the article trained it
-    "wgan-clip": GANLoss(WassersteinLoss, "clip", torch.optim.RMSprop, None, "uniform"),
+    "wgan-clip": GANLoss(WassersteinLoss, WeightClipping, torch.optim.RMSprop, {}, "uniform"),
 }

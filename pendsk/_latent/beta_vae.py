@@ -1,28 +1,22 @@
 """The article's β-VAE: trajectories from a latent code you can turn."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.decomposition import PCA
-from sklearn.mixture import GaussianMixture
-from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback
 
 from .._neural.docs import shared_docs
 from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
-from .._neural.nets import AutoencoderNet
 from .._utils.seeding import child_seed
-from .._utils.validation import Count, naming
-from .vae_network import VAE, ELBOLoss
+from .._utils.validation import Count, Pair
+from .base import LatentModel
+from .priors import MixturePrior
+from .vae_network import VAE
 
-__all__ = ["BetaVAE"]
-
-#: Standard-normal draws per row in the Monte-Carlo ELBO of score_samples.
-_ELBO_DRAWS = 64
+__all__ = ["BetaVAE", "LinearRamp"]
 
 #: The fitted prior sees this many codes drawn from each training row's
 #: posterior, fewer when that would exceed ``_PRIOR_POINTS`` codes in all
@@ -42,33 +36,9 @@ _NOISE_FLOOR = 1e-4
 _BASIS_LIMIT = 1e4
 
 
-def _standard_normal(latent_dim):
-    """N(0, I) as a one-component, already fitted :class:`GaussianMixture`."""
-    prior = GaussianMixture(n_components=1, covariance_type="full")
-    eye = np.eye(latent_dim)[None]
-    prior.weights_, prior.means_ = np.ones(1), np.zeros((1, latent_dim))
-    prior.covariances_, prior.precisions_, prior.precisions_cholesky_ = eye, eye, eye
-    prior.converged_, prior.n_iter_, prior.lower_bound_ = True, 0, np.nan
-    prior.n_features_in_ = latent_dim
-    return prior
-
-
-def _draw_codes(prior, n_samples, rng):
-    """``n_samples`` codes from the fitted full-covariance mixture ``prior``,
-    in random order, with the RandomState ``rng``."""
-    component = rng.choice(len(prior.weights_), size=n_samples, p=prior.weights_)
-    chol = np.linalg.cholesky(prior.covariances_)
-    eps = rng.standard_normal((n_samples, prior.means_.shape[1]))
-    return prior.means_[component] + np.einsum("nij,nj->ni", chol[component], eps)
-
-
-def _marginals(prior):
-    """Mean and standard deviation of each code dimension under ``prior``."""
-    weights = prior.weights_[:, None]
-    mean = (weights * prior.means_).sum(0)
-    second = (weights * (np.diagonal(prior.covariances_, axis1=1, axis2=2)
-                         + prior.means_ ** 2)).sum(0)
-    return mean, np.sqrt(np.maximum(second - mean ** 2, 0.0))
+#: ``capacity``: the KL target's final value [nats] and the epochs to reach it.
+_CAPACITY = Pair(Interval(Real, 0, None, closed="left"), Count(1, None),
+                 names=("C_max", "n_epochs"))
 
 
 def _ppca_start(Xs, scale, latent_dim):
@@ -112,72 +82,29 @@ def _ppca_start(Xs, scale, latent_dim):
     return start
 
 
-class _KLWeight(Callback):
-    """Sets the loss's β, γ, total-correlation weight and (Burgess et al.'s)
-    capacity C, per epoch.
+class LinearRamp:
+    """A value that rises linearly from 0 to ``end`` over ``n_epochs``
+    epochs and stays there: ``ramp(done) = end * min(done / n_epochs, 1)``,
+    ``done`` the epochs the net has trained so far (so warm starts continue
+    the ramp).  BetaVAE's capacity schedule, as a loss setting.
 
-    ``capacity=(C_max, n_epochs)``: C rises linearly from 0 nats at the
-    first epoch to ``C_max`` at epoch ``n_epochs`` (counted over all of the
-    net's training, so warm starts continue the ramp) and stays there.
+    Parameters
+    ----------
+    end : float
+        The final value.
+    n_epochs : int
+        Epochs to reach it, >= 1.
     """
 
-    def __init__(self, beta, gamma, capacity, tc_weight=0.0):
-        self.beta = beta
-        self.gamma = gamma
-        self.capacity = capacity
-        self.tc_weight = tc_weight
+    def __init__(self, end, n_epochs):
+        self.end = end
+        self.n_epochs = n_epochs
 
-    def on_train_begin(self, net, X=None, **kwargs):
-        net.criterion_.beta = self.beta
-        net.criterion_.gamma = self.gamma
-        net.criterion_.tc_weight = self.tc_weight
-        net.criterion_.dataset_size = len(X)
-        net.criterion_.capacity = None
-
-    def on_epoch_begin(self, net, **kwargs):
-        if self.capacity is not None:
-            c_max, n_epochs = self.capacity
-            done = len(net.history) - 1  # this epoch's row is already there
-            net.criterion_.capacity = c_max * min(done / n_epochs, 1.0)
+    def __call__(self, done):
+        return self.end * min(done / self.n_epochs, 1.0)
 
 
-class _ELBOScore:
-    """``score`` and the ELBO of rows, for a VAE whose module has
-    ``elbo(x, eps)`` (the β = 1 ELBO of each standardised row)."""
-
-    def _elbo(self, X, reduce=None):
-        """ELBO of each row of ``X`` in the units of X, or ``reduce`` of them."""
-        Xs = self._validate_X(X)
-        eps = torch.randn(_ELBO_DRAWS, self._n_features_out, dtype=torch.float64,
-                          generator=torch.Generator().manual_seed(0))
-        # the density of the standardised rows, back in the units of X
-        shift = np.log(self._x_scaler.scale_).sum()
-
-        def post(elbo):
-            elbo = elbo - shift
-            return elbo if reduce is None else reduce(elbo)
-        return self._forward(Xs, method="elbo", eps=eps, post=post)
-
-    def score(self, X, y=None):
-        """Mean ELBO of the trajectories ``X``, in nats (β = 1).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories.
-        y : None
-            Ignored; present for API consistency.
-
-        Returns
-        -------
-        score : float
-            The mean of :meth:`score_samples`; higher is better.
-        """
-        return float(self._elbo(X, reduce=np.mean))
-
-
-class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-              UnsupervisedNeuralEstimator):
+class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     """β-variational autoencoder of whole trajectories.
 
     An MLP encoder maps a trajectory to a diagonal-Gaussian posterior over
@@ -240,12 +167,19 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     Attributes
     ----------
-    prior_ : sklearn.mixture.GaussianMixture
+    prior_ : MixturePrior
         The fitted distribution of the codes that :meth:`sample` draws
-        from, over the space of :meth:`transform`'s output (a one-component
-        mixture with zero mean and identity covariance for
-        ``prior="standard"``).  Refitted by every :meth:`fit`, warm start
-        and :meth:`partial_fit`.{attributes}
+        from, over the space of :meth:`transform`'s output: a Gaussian
+        mixture with ``weights_``, ``means_``, ``covariances_``,
+        ``sample(n, random_state)``, ``score_samples``, ``marginals()``
+        and, for ``prior="gmm"``, the fitted
+        :class:`~sklearn.mixture.GaussianMixture` as ``mixture_``; one
+        component with zero mean and identity covariance for
+        ``prior="standard"``.  Refitted by every :meth:`fit`, warm start
+        and :meth:`partial_fit`.
+    noise_std_ : ndarray of shape (n_steps,)
+        The learned observation noise per time step, in the units of X,
+        that :meth:`sample` adds.{attributes}
 
     See Also
     --------
@@ -330,7 +264,7 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         **UnsupervisedNeuralEstimator._parameter_constraints,
         "latent_dim": [Count(1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
-        "capacity": ["array-like", None],
+        "capacity": [_CAPACITY, None],
         "gamma": [Interval(Real, 0, None, closed="left")],
         "tc_weight": [Interval(Real, 0, None, closed="left")],
         "prior": [StrOptions({"gmm", "standard"})],
@@ -338,10 +272,8 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "pca_path": ["boolean"],
     }
-    _criterion = ELBOLoss
     #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
     _AUTO_STEPS = {True: 700, False: 7000}
-    _net_class = AutoencoderNet
     _network_params = ("latent_dim", "pca_path", *NeuralEstimator._network_params)
 
     def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,
@@ -379,13 +311,9 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     # -- NeuralEstimator hooks -------------------------------------------------
 
-    def _validate_fit_data(self, X, y, reset):
-        self._check_capacity()
-        return super()._validate_fit_data(X, y, reset)
-
     def _module_spec(self, data):
         return VAE, dict(n_features=data.X.shape[1], latent_dim=self.latent_dim,
-                         hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                         hidden_layer_sizes=self._hidden_layers(),
                          activation=self.activation, linear_path=bool(self.pca_path))
 
     def _build_net(self, data, device):
@@ -397,45 +325,17 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                                                       self.latent_dim))
         return net
 
-    def _check_capacity(self):
-        if self.capacity is None:
-            return None
-        pair = np.asarray(self.capacity, dtype=object).reshape(-1)
-        if not (len(pair) == 2 and isinstance(pair[0], Real) and np.isfinite(pair[0])
-                and pair[0] >= 0 and isinstance(pair[1], Integral)
-                and not isinstance(pair[1], bool) and pair[1] >= 1):
-            raise ValueError("capacity must be None or a pair (C_max, n_epochs) with "
-                             "C_max >= 0 nats and n_epochs a positive int; got "
-                             f"{self.capacity!r}.")
-        return float(pair[0]), int(pair[1])
-
-    def _train(self, net, train_set, ours):
-        """Train, then fit ``prior_`` to the codes of the rows trained on."""
-        super()._train(net, train_set, ours)
-        self.prior_ = self._fit_prior(train_set.tensors[0].cpu().numpy())
-
     def _fit_prior(self, Xs):
         """The distribution of codes :meth:`sample` draws from, for the
         standardised training rows ``Xs``."""
         if self.prior == "standard":
-            return _standard_normal(self._n_features_out)
+            return MixturePrior.standard_normal(self._n_features_out)
         mean, log_var = self._forward(Xs, method="encode")
         rng = np.random.default_rng(child_seed(self._entropy, len(self.net_.history), 1))
         n_draws = min(_PRIOR_DRAWS, max(1, _PRIOR_POINTS // len(mean)))
         codes = mean + np.exp(0.5 * log_var) * rng.standard_normal((n_draws, *mean.shape))
-        codes = codes.reshape(-1, mean.shape[1])
-        # the covariances' regularisation in the codes' own scale
-        reg_covar = 1e-6 * max(1.0, float(codes.var(axis=0).max()))
-        seed = child_seed(self._entropy, len(self.net_.history), 2)
-        try:
-            return GaussianMixture(
-                n_components=min(self.prior_components, len(codes)), covariance_type="full",
-                reg_covar=reg_covar, random_state=seed).fit(codes)
-        except ValueError:
-            # collapsed codes (e.g. constant rows) leave components without a
-            # covariance: one Gaussian always has one
-            return GaussianMixture(n_components=1, covariance_type="full",
-                                   reg_covar=reg_covar, random_state=seed).fit(codes)
+        return MixturePrior.fit(codes.reshape(-1, mean.shape[1]), self.prior_components,
+                                random_state=child_seed(self._entropy, len(self.net_.history), 2))
 
     @property
     def _auto_steps(self):
@@ -447,95 +347,37 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             return self.max_epochs == "auto" and bool(self.pca_path)
         return super()._early_stopping_on()
 
-    def _extra_callbacks(self, n_epochs):
-        return [("kl_weight", _KLWeight(self.beta, self.gamma, self._check_capacity(),
-                                        self.tc_weight))]
+    def _training_settings(self, n_rows):
+        capacity = (None if self.capacity is None
+                    else LinearRamp(*_CAPACITY.convert(self.capacity)))
+        return {"loss_settings": dict(beta=self.beta, gamma=self.gamma, capacity=capacity,
+                                      tc_weight=self.tc_weight, dataset_size=n_rows)}
 
     # -- the latent code -------------------------------------------------------------
 
     @property
-    def _n_features_out(self):
-        """The fitted latent width (the module's, whatever ``latent_dim``
-        says now)."""
-        return self.net_.module_.latent_dim
+    def _fitted_width(self):
+        return f"latent_dim={self._n_features_out}"
 
-    def transform(self, X):
+    def transform(self, X, return_std=False):
         """Posterior means of the latent codes of ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_steps)
             Trajectories.
+        return_std : bool, default=False
+            Also return the posterior standard deviations.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, latent_dim)
             The mean of each row's posterior.
+        Z_std : ndarray of shape (n_samples, latent_dim)
+            The posterior standard deviations; only when ``return_std`` is
+            True.
         """
-        return self._forward(self._validate_X(X), method="encode",
-                             post=lambda mean, log_var: mean)
-
-    def _validate_codes(self, Z, name):
-        check_is_fitted(self)
-        with naming(name):
-            Z = check_array(Z, dtype=np.float64, input_name=name)
-        if Z.shape[1] != self._n_features_out:
-            raise ValueError(f"{name} has {Z.shape[1]} columns, but {type(self).__name__}"
-                             f" was fitted with latent_dim={self._n_features_out}.")
-        return Z
-
-    def _decode(self, Z, name):
-        return self._forward(Z, method="decode", input_name=name,
-                             post=self._x_scaler.inverse_transform)
-
-    def inverse_transform(self, X):
-        """Decoded mean trajectories of latent codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, latent_dim)
-            Latent codes, e.g. from :meth:`transform`.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_steps)
-            The decoder's mean trajectory of each code.
-        """
-        return self._decode(self._validate_codes(X, "X"), "X")
-
-    @validate_params({"n_samples": [Count(1, None, closed="left")],
-                      "random_state": ["random_state"]},
-                     prefer_skip_nested_validation=True)
-    def sample(self, n_samples=1, random_state=None):
-        """Draw new trajectories from the model.
-
-        Codes are drawn from the fitted prior ``prior_`` and decoded, and
-        the decoder's learned observation noise (one standard deviation per
-        time step) is added: draws from the model's distribution of
-        trajectories.  :meth:`inverse_transform` of codes from ``prior_``
-        gives the noise-free decoded means instead.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of trajectories.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the codes and the noise.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_steps)
-            Generated trajectories.
-        """
-        check_is_fitted(self)
-        rng = check_random_state(random_state)
-        z = _draw_codes(self.prior_, n_samples, rng)
-        scale = np.exp(self.net_.module_.log_scale.detach().cpu().numpy().astype(np.float64))
-
-        def noisy(mean):
-            return self._x_scaler.inverse_transform(
-                mean + scale * rng.standard_normal(mean.shape))
-        return self._forward(z, method="decode", input_name="the prior draws", post=noisy)
+        return self._encode(X, return_std)
 
     @validate_params({"dim": [Count(0, None, closed="left")],
                       "values": ["array-like", None], "z": ["array-like", None]},
@@ -572,47 +414,8 @@ class BetaVAE(_ELBOScore, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if dim >= latent_dim:
             raise ValueError(f"dim must be in [0, {latent_dim}) (the fitted latent_dim), "
                              f"got {dim}.")
-        if values is None:
-            mean, std = _marginals(self.prior_)
-            values = mean[dim] + std[dim] * np.linspace(-2, 2, 5)
-        with naming("values"):
-            if np.ndim(values) != 1:
-                raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
-            values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
-                                 input_name="values").ravel()
-        if z is None:
-            base = self.prior_.means_[[np.argmax(self.prior_.weights_)]]
-        else:
-            with naming("z"):
-                if np.ndim(z) != 1:
-                    raise ValueError(f"z must be 1-D of length latent_dim={latent_dim}, "
-                                     f"got shape {np.shape(z)}.")
-            base = self._validate_codes(np.reshape(z, (1, -1)), "z")
-        codes = np.repeat(base, len(values), axis=0)
-        codes[:, dim] = values
-        return self._decode(codes, "values" if z is None else "values or z")
-
-    # -- likelihood ----------------------------------------------------------------------
-
-    def score_samples(self, X):
-        """Evidence lower bound (ELBO) of each trajectory, in nats (β = 1).
-
-        A lower bound on ``log p(x)`` under the model with the N(0, I)
-        prior that training used (not the fitted ``prior_``), in the units
-        of ``X``, whatever β the model was trained with, so models trained
-        with different β compare fairly.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories.
-
-        Returns
-        -------
-        elbo : ndarray of shape (n_samples,)
-            The ELBO of each row; higher is better.
-        """
-        return self._elbo(X)
+        codes, _, blame = self._traversal_codes(dim, values, z)
+        return self._decode(codes, blame)
 
 
 BetaVAE.__doc__ = BetaVAE.__doc__.format(**shared_docs(BetaVAE))

@@ -1,5 +1,7 @@
-"""The network and loss of :class:`pendsk.PhysicsVAE`: an encoder to
-physical latents, the exact pendulum as decoder plus a neural correction."""
+"""The network of :class:`pendsk.PhysicsVAE`: an encoder to physical
+latents, the exact pendulum as decoder plus a neural correction (trained
+by :class:`~pendsk._latent.vae_network.ELBOLoss` with a
+``correction_weight``)."""
 
 import math
 
@@ -10,8 +12,9 @@ from torch.distributions import Normal, kl_divergence
 from .._neural.layers import MLP
 from ..physics.estimates import ESTIMATES, pendulum_estimates
 from ..physics.torch_pendulum import pendulum_trajectory_uniform
+from .vae_network import LatentNetwork
 
-__all__ = ["PHYSICAL_LATENTS", "PhysicsELBOLoss", "PhysicsVAENetwork"]
+__all__ = ["PHYSICAL_LATENTS", "PhysicsVAENetwork"]
 
 
 
@@ -30,7 +33,7 @@ _LOG_VAR_START = 2 * math.log(1e-3)
 _CORRECTION_SCALE = 0.1
 
 
-class PhysicsVAENetwork(nn.Module):
+class PhysicsVAENetwork(LatentNetwork):
     """A VAE whose decoder is the exact pendulum plus a neural correction.
 
     Encoder: an MLP on the standardised row and its standardised
@@ -128,7 +131,7 @@ class PhysicsVAENetwork(nn.Module):
         return (torch.cat([physical_mean, mean[:, 3:]], dim=-1),
                 torch.cat([physical_log_var, log_var[:, 3:]], dim=-1))
 
-    def _decode_parts(self, z):
+    def _physics_and_correction(self, z):
         """The physics [rad] and the correction added to it [rad]."""
         aux = z[:, 3:] if self.aux_dim else torch.zeros_like(z[:, :1])
         coef = _CORRECTION_SCALE * self.correction(aux)
@@ -140,12 +143,14 @@ class PhysicsVAENetwork(nn.Module):
 
     def trajectory(self, z):
         """Decoded mean trajectories of the codes ``z`` [rad]."""
-        physics, correction = self._decode_parts(z)
+        physics, correction = self._physics_and_correction(z)
         return physics + correction
 
-    def decode(self, z):
-        """Decoded mean rows of the codes ``z``, standardised."""
-        return (self.trajectory(z) - self.x_mean) / self.x_scale
+    def decode_parts(self, z):
+        """Decoded mean rows of the codes ``z`` and the neural correction in
+        them, both standardised."""
+        physics, correction = self._physics_and_correction(z)
+        return (physics + correction - self.x_mean) / self.x_scale, correction / self.x_scale
 
     def kl(self, mean, log_var):
         """KL divergence of the posterior from the prior, per row [nats]."""
@@ -154,58 +159,3 @@ class PhysicsVAENetwork(nn.Module):
         posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
         prior = Normal(prior_mean, prior_std, validate_args=False)
         return kl_divergence(posterior, prior).sum(-1)
-
-    def forward(self, x):
-        """One reparameterised pass: ``(recon, log_scale, kl, correction)``,
-        the last the decoder's neural correction in standardised units."""
-        mean, log_var = self.encode(x)
-        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-        physics, correction = self._decode_parts(z)
-        recon = (physics + correction - self.x_mean) / self.x_scale
-        return recon, self.log_scale, self.kl(mean, log_var), correction / self.x_scale
-
-    def elbo(self, x, eps):
-        """Evidence lower bound of each standardised row (β = 1), in nats.
-
-        ``eps`` of shape ``(n_draws, latent_dim)``: the standard-normal
-        draws of the Monte-Carlo reconstruction term, shared by all rows.
-        """
-        mean, log_var = self.encode(x)
-        z = mean[None] + eps[:, None] * torch.exp(0.5 * log_var)[None]
-        recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
-        log_lik = (Normal(recon, torch.exp(self.log_scale), validate_args=False)
-                   .log_prob(x[None]).sum(-1))
-        return log_lik.mean(0) - self.kl(mean, log_var)
-
-
-class PhysicsELBOLoss(nn.Module):
-    """Negative ELBO of a :class:`PhysicsVAENetwork` plus the correction's
-    penalty, averaged over rows.
-
-    ``loss = NLL(x | z) + beta * KL + correction_weight * R`` with
-    ``R = sum_t (c_t / sigma_t)**2 / 2``: the neural correction ``c`` in
-    the units of the reconstruction term (``sigma`` the learned noise
-    scale, held fixed in ``R``), so a correction costs ``correction_weight``
-    times what a reconstruction error of its size would cost (the
-    least-action regulariser of Takeishi & Kalousis 2021).
-
-    Parameters
-    ----------
-    beta : float
-        Weight of the KL term.
-    correction_weight : float
-        Weight of the correction's penalty.
-    """
-
-    def __init__(self, beta=1.0, correction_weight=0.01):
-        super().__init__()
-        self.beta = beta
-        self.correction_weight = correction_weight
-
-    def forward(self, y_pred, x):
-        recon, log_scale, kl, correction = y_pred
-        nll = nn.functional.gaussian_nll_loss(
-            recon, x, torch.exp(2 * log_scale).expand_as(recon), full=True,
-            reduction="none").sum(-1)
-        penalty = 0.5 * (correction * torch.exp(-log_scale.detach())).square().sum(-1)
-        return (nll + self.beta * kl + self.correction_weight * penalty).mean()

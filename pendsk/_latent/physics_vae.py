@@ -4,19 +4,16 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
-from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
-from skorch.callbacks import Callback
 
 from .._neural.docs import shared_docs
-from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
-from .._utils.validation import Count, naming
+from .._neural.estimator import NeuralEstimator
+from .._utils.validation import Count, Pair
 from ..physics.estimates import pendulum_estimates
-from .._neural.nets import AutoencoderNet
-from .beta_vae import _ELBOScore
-from .physics_network import PHYSICAL_LATENTS, PhysicsELBOLoss, PhysicsVAENetwork
+from .base import LatentModel
+from .physics_network import PHYSICAL_LATENTS, PhysicsVAENetwork
+from .priors import MixturePrior
 
 __all__ = ["PhysicsVAE"]
 
@@ -24,21 +21,14 @@ __all__ = ["PhysicsVAE"]
 _RANGES = {"theta0": "theta0_range", "omega0": "omega0_range",
            "natural_frequency": "frequency_range"}
 
-
-class _LossWeights(Callback):
-    """Gives the loss the estimator's β and correction weight at each
-    training call (so a warm start trains with the current values)."""
-
-    def __init__(self, beta, correction_weight):
-        self.beta = beta
-        self.correction_weight = correction_weight
-
-    def on_train_begin(self, net, **kwargs):
-        net.criterion_.beta = self.beta
-        net.criterion_.correction_weight = self.correction_weight
+_ANY = Interval(Real, None, None, closed="neither")
+#: A prior range ``(low, high)``; the natural frequency's is not negative.
+_RANGE = Pair(_ANY, _ANY, names=("low", "high"), increasing=True)
+_FREQUENCY_RANGE = Pair(Interval(Real, 0, None, closed="left"), _ANY, names=("low", "high"),
+                        increasing=True)
 
 
-class PhysicsVAE(_ELBOScore, TransformerMixin, UnsupervisedNeuralEstimator):
+class PhysicsVAE(LatentModel):
     """Physics-integrated variational autoencoder of pendulum trajectories.
 
     The first three latent variables are physical: the initial angle
@@ -89,6 +79,12 @@ default=None
         Mean of the Gaussian prior of ``theta0, omega0, natural_frequency``.
     prior_std_ : ndarray of shape (3,)
         Its standard deviations.
+    prior_ : MixturePrior
+        The prior over the whole code that :meth:`sample` and
+        :meth:`traverse` use: one Gaussian, ``prior_mean_`` and
+        ``prior_std_`` for the physical latents and N(0, 1) for the
+        auxiliary ones (``means_``, ``covariances_``, ``marginals()``,
+        ``sample(n, random_state)``).
     noise_std_ : ndarray of shape (n_steps,)
         The learned observation noise per time step [rad].{attributes}
 
@@ -154,13 +150,12 @@ default=None
         "aux_dim": [Count(0, None, closed="left")],
         "dt": [Interval(Real, 0, None, closed="neither")],
         "beta": [Interval(Real, 0, None, closed="left")],
-        "theta0_range": ["array-like", None],
-        "omega0_range": ["array-like", None],
-        "frequency_range": ["array-like", None],
+        "theta0_range": [_RANGE, None],
+        "omega0_range": [_RANGE, None],
+        "frequency_range": [_FREQUENCY_RANGE, None],
         "correction_weight": [Interval(Real, 0, None, closed="left")],
     }
-    _criterion = PhysicsELBOLoss
-    _net_class = AutoencoderNet
+    _decoder = ("trajectory", True)
     _network_params = ("aux_dim", "dt", "theta0_range", "omega0_range", "frequency_range",
                        *NeuralEstimator._network_params)
 
@@ -197,27 +192,11 @@ default=None
 
     # -- NeuralEstimator hooks -------------------------------------------------
 
-    def _validate_fit_data(self, X, y, reset):
-        self._check_ranges()
-        return super()._validate_fit_data(X, y, reset)
-
-    def _check_ranges(self):
-        """The given prior ranges as ``{latent: (low, high)}``."""
-        ranges = {}
-        for latent, name in _RANGES.items():
-            given = getattr(self, name)
-            if given is None:
-                continue
-            pair = np.asarray(given, dtype=object).reshape(-1)
-            if not (len(pair) == 2
-                    and all(isinstance(v, Real) and not isinstance(v, bool) for v in pair)
-                    and np.isfinite(pair.astype(np.float64)).all() and pair[0] < pair[1]
-                    and (latent != "natural_frequency" or pair[0] >= 0)):
-                lowest = " with low >= 0" if latent == "natural_frequency" else ""
-                raise ValueError(f"{name} must be None or a pair (low, high) of finite "
-                                 f"numbers with low < high{lowest}; got {given!r}.")
-            ranges[latent] = (float(pair[0]), float(pair[1]))
-        return ranges
+    def _ranges(self):
+        """The given prior ranges as ``{latent: (low, high)}`` (checked by
+        the constraints)."""
+        return {latent: _RANGE.convert(getattr(self, name))
+                for latent, name in _RANGES.items() if getattr(self, name) is not None}
 
     def _module_spec(self, data):
         """The network for the standardised rows ``data.X``; the physics
@@ -230,14 +209,14 @@ default=None
         feature_scale = _floor_scale(estimates.std(axis=0), feature_mean)
         prior_mean = feature_mean[4:7].copy()
         prior_std = feature_scale[4:7].copy()
-        ranges = self._check_ranges()
+        ranges = self._ranges()
         for i, latent in enumerate(PHYSICAL_LATENTS):
             if latent in ranges:
                 low, high = ranges[latent]
                 prior_mean[i], prior_std[i] = (low + high) / 2, (high - low) / np.sqrt(12)
         return PhysicsVAENetwork, dict(
             n_steps=data.X.shape[1], dt=float(self.dt), aux_dim=self.aux_dim,
-            hidden_layer_sizes=self._check_hidden_layer_sizes(), activation=self.activation,
+            hidden_layer_sizes=self._hidden_layers(), activation=self.activation,
             x_mean=self._x_scaler.mean_, x_scale=self._x_scaler.scale_,
             prior_mean=prior_mean, prior_std=prior_std, feature_mean=feature_mean,
             feature_scale=feature_scale,
@@ -246,8 +225,17 @@ default=None
             noise_std=max(float(np.exp(np.median(estimates[:, 7]))),
                           1e-3 * float(np.median(self._x_scaler.scale_))))
 
-    def _extra_callbacks(self, n_epochs):
-        return [("loss_weights", _LossWeights(self.beta, self.correction_weight))]
+    def _training_settings(self, n_rows):
+        return {"loss_settings": dict(beta=self.beta,
+                                      correction_weight=self.correction_weight)}
+
+    def _fit_prior(self, Xs):
+        """The Gaussian prior the network was trained with: the physical
+        latents' ``prior_mean_`` and ``prior_std_``, N(0, 1) for the
+        auxiliary ones."""
+        n_aux = self._n_features_out - len(PHYSICAL_LATENTS)
+        return MixturePrior.gaussian(np.r_[self.prior_mean_, np.zeros(n_aux)],
+                                     np.r_[self.prior_std_, np.ones(n_aux)])
 
     # -- fitted state ------------------------------------------------------------
 
@@ -262,17 +250,8 @@ default=None
         return self.net_.module_.prior_std.detach().cpu().numpy().astype(np.float64)
 
     @property
-    def noise_std_(self):
-        check_is_fitted(self)
-        module = self.net_.module_
-        scale = torch.exp(module.log_scale.detach()) * module.x_scale
-        return scale.cpu().numpy().astype(np.float64)
-
-    @property
-    def _n_features_out(self):
-        """The fitted latent width (the module's, whatever ``aux_dim`` says
-        now)."""
-        return self.net_.module_.latent_dim
+    def _fitted_width(self):
+        return f"{self._n_features_out} latents (3 physical + aux_dim)"
 
     def get_feature_names_out(self, input_features=None):
         """Names of the latent variables: ``theta0, omega0,
@@ -316,72 +295,7 @@ default=None
             The posterior standard deviations, in the same units; only
             when ``return_std`` is True.
         """
-        if return_std:
-            return self._forward(self._validate_X(X), method="encode",
-                                 post=lambda mean, log_var: (mean, np.exp(0.5 * log_var)))
-        return self._forward(self._validate_X(X), method="encode",
-                             post=lambda mean, log_var: mean)
-
-    def _validate_codes(self, Z, name):
-        check_is_fitted(self)
-        with naming(name):
-            Z = check_array(Z, dtype=np.float64, input_name=name)
-        if Z.shape[1] != self._n_features_out:
-            raise ValueError(f"{name} has {Z.shape[1]} columns, but {type(self).__name__} "
-                             f"was fitted with {self._n_features_out} latents "
-                             f"(3 physical + aux_dim).")
-        return Z
-
-    def _decode(self, Z, name):
-        return self._forward(Z, method="trajectory", input_name=name)
-
-    def inverse_transform(self, X):
-        """Decoded mean trajectories of latent codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, 3 + aux_dim)
-            Codes in the units of :meth:`transform`.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_steps)
-            The physics of each code plus the neural correction [rad].
-        """
-        return self._decode(self._validate_codes(X, "X"), "X")
-
-    @validate_params({"n_samples": [Count(1, None, closed="left")],
-                      "random_state": ["random_state"]},
-                     prefer_skip_nested_validation=True)
-    def sample(self, n_samples=1, random_state=None):
-        """Draw new trajectories from the model.
-
-        The physical latents are drawn from their fitted prior
-        (``prior_mean_``, ``prior_std_``), the auxiliary ones from N(0, 1);
-        the codes are decoded and the learned observation noise is added.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of trajectories.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the codes and the noise.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_steps)
-            Generated trajectories [rad].
-        """
-        check_is_fitted(self)
-        rng = check_random_state(random_state)
-        z = rng.standard_normal((n_samples, self._n_features_out))
-        z[:, :3] = self.prior_mean_ + self.prior_std_ * z[:, :3]
-        noise = self.noise_std_
-
-        def noisy(mean):
-            return mean + noise * rng.standard_normal(mean.shape)
-        return self._forward(z, method="trajectory", input_name="the prior draws",
-                             post=noisy)
+        return self._encode(X, return_std)
 
     def _latent_index(self, latent):
         names = list(self.get_feature_names_out())
@@ -433,54 +347,13 @@ default=None
         """
         check_is_fitted(self)
         index = self._latent_index(latent)
-        n_latents = self._n_features_out
-        prior_mean = np.concatenate([self.prior_mean_, np.zeros(n_latents - 3)])
-        prior_std = np.concatenate([self.prior_std_, np.ones(n_latents - 3)])
-        if values is None:
-            values = prior_mean[index] + prior_std[index] * np.linspace(-2, 2, 5)
-        with naming("values"):
-            if np.ndim(values) != 1:
-                raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
-            values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
-                                 input_name="values").ravel()
-        if z is None:
-            base = prior_mean[None]
-        else:
-            with naming("z"):
-                if np.ndim(z) != 1:
-                    raise ValueError(f"z must be 1-D of length {n_latents} (3 + aux_dim), "
-                                     f"got shape {np.shape(z)}.")
-            base = self._validate_codes(np.reshape(z, (1, -1)), "z")
-        codes = np.repeat(base, len(values), axis=0)
-        codes[:, index] = values
+        codes, base, blame = self._traversal_codes(index, values, z)
         if index == 2 and scale_omega0:
-            if base[0, 2] == 0:
+            if base[2] == 0:
                 raise ValueError("z has natural_frequency 0, so omega0 cannot scale with "
                                  "it; pass scale_omega0=False.")
-            codes[:, 1] = base[0, 1] * values / base[0, 2]
-        return self._decode(codes, "values" if z is None else "values or z")
-
-    # -- likelihood ----------------------------------------------------------------------
-
-    def score_samples(self, X):
-        """Evidence lower bound (ELBO) of each trajectory, in nats (β = 1).
-
-        A lower bound on ``log p(x)`` under the model, in the units of
-        ``X`` (radians), whatever β the model was trained with and without
-        the correction's penalty, so it compares with
-        :meth:`BetaVAE.score_samples`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_steps)
-            Trajectories.
-
-        Returns
-        -------
-        elbo : ndarray of shape (n_samples,)
-            The ELBO of each row; higher is better.
-        """
-        return self._elbo(X)
+            codes[:, 1] = base[1] * codes[:, 2] / base[2]
+        return self._decode(codes, blame)
 
 
 def _floor_scale(std, mean):

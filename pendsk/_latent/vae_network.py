@@ -1,6 +1,16 @@
-"""The network and loss of :class:`pendsk.BetaVAE` (torch only)."""
+"""The latent networks' shared pass and loss, and :class:`pendsk.BetaVAE`'s
+network (torch only).
+
+:class:`LatentNetwork` is what every VAE network here shares: a
+reparameterised pass that returns a named :class:`VAEOutput`, and the ELBO
+of rows; a network supplies ``encode``, ``decode_parts`` and ``kl``.
+:class:`ELBOLoss` trains any of them (BetaVAE's :class:`VAE`,
+PhysicsVAE's :class:`~pendsk._latent.physics_network.PhysicsVAENetwork`),
+its weights given at each call.
+"""
 
 from functools import partial
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
@@ -8,11 +18,74 @@ from torch.distributions import Normal, kl_divergence
 
 from .._neural.layers import MLP
 
-__all__ = ["ELBOLoss", "VAE", "total_correlation"]
+__all__ = ["ELBOLoss", "LatentNetwork", "VAE", "VAEOutput", "total_correlation"]
+
+
+class VAEOutput(NamedTuple):
+    """One reparameterised pass of a :class:`LatentNetwork`."""
+
+    #: Decoded mean rows of the drawn codes (standardised), ``(n, n_features)``.
+    recon: torch.Tensor
+    #: Log standard deviation of the decoder's noise per feature.
+    log_scale: torch.Tensor
+    #: The posterior's mean and log-variance, ``(n, latent_dim)`` each.
+    mean: torch.Tensor
+    log_var: torch.Tensor
+    #: The codes drawn from the posterior.
+    z: torch.Tensor
+    #: KL divergence of each row's posterior from the prior, ``(n,)``.
+    kl: torch.Tensor
+    #: The part of ``recon`` that a neural correction added to known
+    #: physics (standardised), or None.
+    correction: Optional[torch.Tensor] = None
+
+
+class LatentNetwork(nn.Module):
+    """Base of the VAE networks: the reparameterised pass and the ELBO.
+
+    A subclass sets ``latent_dim`` and a parameter ``log_scale`` (the
+    decoder's log noise scale per feature) and implements ``encode(x)`` →
+    ``(mean, log_var)``, ``decode_parts(z)`` → ``(recon, correction)``
+    (``correction`` None where there is none); ``kl(mean, log_var)`` is
+    the divergence from N(0, I) unless overridden.
+    """
+
+    def decode(self, z):
+        """Decoded mean rows of the codes ``z`` (standardised)."""
+        return self.decode_parts(z)[0]
+
+    def kl(self, mean, log_var):
+        """KL divergence of N(mean, exp(log_var)) from N(0, I), per row."""
+        posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
+        return kl_divergence(posterior, Normal(0.0, 1.0, validate_args=False)).sum(-1)
+
+    def forward(self, x):
+        """One reparameterised pass over the rows ``x``: a :class:`VAEOutput`."""
+        mean, log_var = self.encode(x)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        recon, correction = self.decode_parts(z)
+        return VAEOutput(recon, self.log_scale, mean, log_var, z, self.kl(mean, log_var),
+                         correction)
+
+    def elbo(self, x, eps):
+        """Evidence lower bound of each row of ``x`` (β = 1), in nats.
+
+        ``eps`` of shape ``(n_draws, latent_dim)`` holds the standard-normal
+        draws of the Monte-Carlo estimate of the reconstruction term, the
+        same for every row, so a row's value does not depend on the others.
+        """
+        mean, log_var = self.encode(x)
+        z = mean[None] + eps[:, None] * torch.exp(0.5 * log_var)[None]
+        recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
+        # no argument checks: an overflow gives an infinite ELBO, which the
+        # estimators report, rather than torch's error about the distribution
+        log_lik = (Normal(recon, torch.exp(self.log_scale), validate_args=False)
+                   .log_prob(x[None]).sum(-1))
+        return log_lik.mean(0) - self.kl(mean, log_var)
 
 
 
-class VAE(nn.Module):
+class VAE(LatentNetwork):
     """A variational autoencoder with a Gaussian decoder of learned scale.
 
     The encoder maps a row to the mean and log-variance of a diagonal
@@ -101,41 +174,12 @@ class VAE(nn.Module):
             mean = mean + x @ self.encode_basis.T
         return mean, out[:, self.latent_dim:].clamp(*self.LOG_VAR_RANGE)
 
-    def decode(self, z):
-        """Decoded mean rows of the codes ``z``."""
+    def decode_parts(self, z):
+        """Decoded mean rows of the codes ``z``, and no correction."""
         out = self.decoder(z)
         if self.linear_path:
             out = out + z @ self.decode_basis.T
-        return out
-
-    def forward(self, x):
-        """One reparameterised pass: ``(recon_mean, log_scale, mean, log_var,
-        z)``, ``z`` the drawn codes."""
-        mean, log_var = self.encode(x)
-        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
-        return self.decode(z), self.log_scale, mean, log_var, z
-
-    def elbo(self, x, eps):
-        """Evidence lower bound of each row of ``x`` (β = 1), in nats.
-
-        ``eps`` of shape ``(n_draws, latent_dim)`` holds the standard-normal
-        draws of the Monte-Carlo estimate of the reconstruction term, the
-        same for every row, so a row's value does not depend on the others.
-        """
-        mean, log_var = self.encode(x)
-        z = mean[None] + eps[:, None] * torch.exp(0.5 * log_var)[None]
-        recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
-        # no argument checks: an overflow gives an infinite ELBO, which the
-        # estimators report, rather than torch's error about the distribution
-        log_lik = (Normal(recon, torch.exp(self.log_scale), validate_args=False)
-                   .log_prob(x[None]).sum(-1))
-        return log_lik.mean(0) - _kl_to_prior(mean, log_var)
-
-
-def _kl_to_prior(mean, log_var):
-    """KL divergence of N(mean, exp(log_var)) from N(0, I), per row."""
-    posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
-    return kl_divergence(posterior, Normal(0.0, 1.0, validate_args=False)).sum(-1)
+        return out, None
 
 
 def total_correlation(z, mean, log_var, dataset_size):
@@ -181,49 +225,61 @@ def total_correlation(z, mean, log_var, dataset_size):
 
 
 class ELBOLoss(nn.Module):
-    """Negative β-weighted ELBO of a :class:`VAE`, averaged over rows.
+    """Negative weighted ELBO of a :class:`LatentNetwork`, averaged over rows.
 
     ``loss = NLL(x | z) + beta * KL`` or, with a capacity ``C`` (Burgess et
-    al. 2018), ``NLL(x | z) + gamma * |KL - C|``; a callback raises
-    ``capacity`` during training.  ``tc_weight > 0`` adds
+    al. 2018), ``NLL(x | z) + gamma * |KL - C|``.  ``tc_weight > 0`` adds
     ``tc_weight * TC``, the :func:`total_correlation` of the codes
     (β-TCVAE, Chen et al. 2018: their β is ``1 + tc_weight`` at
-    ``beta=1``).
+    ``beta=1``).  ``correction_weight > 0`` adds ``correction_weight * R``,
+    ``R = sum_t (c_t / sigma_t)**2 / 2`` for a network whose decoder adds
+    a neural correction ``c`` to known physics: the correction in the units
+    of the reconstruction term (``sigma`` the learned noise scale, held
+    fixed in ``R``), so it costs ``correction_weight`` times what a
+    reconstruction error of its size would cost (the least-action
+    regulariser of Takeishi & Kalousis 2021).
 
-    Parameters
-    ----------
-    beta : float
+    The weights are keyword arguments of each call (the estimators pass
+    theirs as the net's ``loss_settings``); their defaults switch every
+    extra term off, so ``ELBOLoss()(y_pred, x)`` is the plain negative
+    ELBO.
+
+    Parameters (of the call)
+    ------------------------
+    y_pred : VAEOutput
+        The network's pass.
+    x : tensor of shape (n, n_features)
+        The rows (standardised).
+    beta : float, default=1.0
         Weight of the KL term (no capacity).
-    gamma : float
-        Weight of ``|KL - C|`` (with a capacity).
-    capacity : float or None
+    capacity : float or None, default=None
         The current KL target ``C`` in nats, or None for the β-VAE loss.
-    tc_weight : float
+    gamma : float, default=None
+        Weight of ``|KL - C|``; required with a capacity.
+    tc_weight : float, default=0.0
         Extra weight of the total correlation.
-    dataset_size : int
-        Rows of the training set (for the total correlation's estimate).
+    dataset_size : int, default=None
+        Rows of the training set, for the total correlation's estimate;
+        required with a ``tc_weight``.
+    correction_weight : float, default=0.0
+        Weight of the correction's penalty.
     """
 
-    def __init__(self, beta=1.0, gamma=1000.0, capacity=None, tc_weight=0.0,
-                 dataset_size=1):
-        super().__init__()
-        self.beta = beta
-        self.gamma = gamma
-        self.capacity = capacity
-        self.tc_weight = tc_weight
-        self.dataset_size = dataset_size
-
-    def forward(self, y_pred, x):
-        recon, log_scale, mean, log_var, z = y_pred
+    def forward(self, y_pred, x, *, beta=1.0, capacity=None, gamma=None, tc_weight=0.0,
+                dataset_size=None, correction_weight=0.0):
         nll = nn.functional.gaussian_nll_loss(
-            recon, x, torch.exp(2 * log_scale).expand_as(recon), full=True,
-            reduction="none").sum(-1)
-        kl = _kl_to_prior(mean, log_var)
-        if self.capacity is None:
-            loss = (nll + self.beta * kl).mean()
+            y_pred.recon, x, torch.exp(2 * y_pred.log_scale).expand_as(y_pred.recon),
+            full=True, reduction="none").sum(-1)
+        kl = y_pred.kl
+        if capacity is None:
+            loss = nll + beta * kl
         else:
-            loss = nll.mean() + self.gamma * (kl.mean() - self.capacity).abs()
-        if self.tc_weight:
-            loss = loss + self.tc_weight * total_correlation(z, mean, log_var,
-                                                             self.dataset_size)
+            loss = nll + gamma * (kl.mean() - capacity).abs()
+        if correction_weight and y_pred.correction is not None:
+            scaled = y_pred.correction * torch.exp(-y_pred.log_scale.detach())
+            loss = loss + correction_weight * 0.5 * scaled.square().sum(-1)
+        loss = loss.mean()
+        if tc_weight:
+            loss = loss + tc_weight * total_correlation(y_pred.z, y_pred.mean, y_pred.log_var,
+                                                        dataset_size)
         return loss

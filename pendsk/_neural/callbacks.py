@@ -7,7 +7,8 @@ import sys
 from skorch.callbacks import Callback
 from tqdm import tqdm
 
-__all__ = ["EpochProgressBar", "StopOnNonFiniteLoss", "discard", "to_stderr"]
+__all__ = ["EpochProgressBar", "OptimizerLRSchedule", "StopOnNonFiniteLoss", "discard",
+           "to_stderr"]
 
 
 
@@ -77,3 +78,40 @@ class EpochProgressBar(Callback):
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
         del self.bar_  # a fitted estimator keeps its user's callbacks: keep it picklable
+
+
+class OptimizerLRSchedule(Callback):
+    """The learning-rate schedule of one more of the net's optimizers.
+
+    skorch's :class:`~skorch.callbacks.LRScheduler` schedules the net's
+    first optimizer (``optimizer_``); a net with more (the GAN's
+    ``critic_optimizer_``) gets one of these per extra optimizer, with the
+    same torch scheduler class and arguments, stepped at the end of each
+    epoch and recorded in the history as ``event_<name>_lr``.
+
+    Parameters
+    ----------
+    optimizer : str
+        The optimizer's name on the net, e.g. ``"critic_optimizer"``.
+    policy : type
+        A torch learning-rate scheduler class.
+    **kwargs
+        Its arguments besides the optimizer.
+    """
+
+    def __init__(self, optimizer, policy, **kwargs):
+        self.optimizer = optimizer
+        self.policy = policy
+        self.kwargs = kwargs
+
+    def initialize(self):
+        self.scheduler_ = None
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        self.scheduler_ = self.policy(getattr(net, self.optimizer + "_"), **self.kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        name = self.optimizer.removesuffix("_optimizer")
+        net.history.record(f"event_{name}_lr", self.scheduler_.get_last_lr()[0])
+        self.scheduler_.step()

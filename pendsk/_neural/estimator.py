@@ -17,7 +17,7 @@ The skorch pieces it trains with are in :mod:`.nets` and
 
 import copy
 import math
-from numbers import Integral, Real
+from numbers import Real
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -33,8 +33,9 @@ from torch.optim.lr_scheduler import ConstantLR, CosineAnnealingLR
 from torch.utils.data import TensorDataset
 
 from .._utils.seeding import child_seed, root_entropy
-from .._utils.validation import Count, naming
-from .callbacks import EpochProgressBar, StopOnNonFiniteLoss, discard, to_stderr
+from .._utils.validation import Count, Widths, naming
+from .callbacks import (EpochProgressBar, OptimizerLRSchedule, StopOnNonFiniteLoss, discard,
+                        to_stderr)
 from .layers import ACTIVATIONS
 from .nets import Net, TensorBatches
 from .runtime import resolve_device, seeded, torch_threads
@@ -129,25 +130,34 @@ class NeuralEstimator(BaseEstimator):
     - ``_module_spec(data)`` → ``(module class, kwargs)`` for a
       :class:`FitData` (required);
     - ``_criterion``: the loss module class (a class attribute, or a
-      property where a hyperparameter chooses it);
-    - ``_net_class``: the skorch net class; ``_net_kwargs()``: its extra
-      keyword arguments (optimizer and its settings);
-    - ``_train_settings()``: attributes of the net refreshed at each
-      training call (settings that do not shape the network);
-    - ``_extra_callbacks(n_epochs)``: estimator-specific skorch callbacks;
+      property where a hyperparameter chooses it), called as
+      ``criterion(y_pred, y_true, **loss_settings)``;
+    - ``_optimizer``: ``(optimizer class, its fixed keyword arguments)``
+      (``lr`` and ``weight_decay`` come from the hyperparameters);
+    - ``_net_class``: the skorch net class (:mod:`pendsk._neural.nets`);
+    - ``_training_settings(n_rows)``: the net parameters of one training
+      call on ``n_rows`` rows, settings that do not shape the network (the
+      loss's ``loss_settings``, the GAN's ``n_critic`` and ``penalty``),
+      handed to the net in one place, :meth:`_configure_net`;
     - ``_network_params``: the hyperparameters that shape the network, which
       warm starts and ``partial_fit`` must not change;
     - ``_auto_steps``: the optimizer steps of ``max_epochs="auto"`` at 400
       rows (generative models);
     - ``_train(net, train_set, ours)``: may be extended to fit more state
-      once the network is trained (BetaVAE's ``prior_``).
+      once the network is trained (the latent models' ``prior_``).
+
+    Every hyperparameter is checked by ``_parameter_constraints`` once per
+    :meth:`fit` or :meth:`partial_fit` call (scikit-learn's
+    ``_fit_context``), with pendsk's constraint objects where scikit-learn
+    has none (:mod:`pendsk._utils.validation`); the shared docstrings take
+    their types from the same constraints (:mod:`pendsk._neural.docs`).
 
     Methods after ``fit`` read fitted state (the module's own sizes, the
     scalers), never a hyperparameter that ``set_params`` may have changed.
     """
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [Widths()],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
@@ -165,8 +175,11 @@ class NeuralEstimator(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    #: Loss module class, called as ``criterion(y_pred, y_true)``.
+    #: Loss module class, called as ``criterion(y_pred, y_true, **loss_settings)``.
     _criterion = torch.nn.MSELoss
+
+    #: The optimizer class and its fixed keyword arguments.
+    _optimizer = (torch.optim.Adam, {})
 
     #: Hyperparameters that define the network: fixed once it is built.
     _network_params = ("hidden_layer_sizes", "activation")
@@ -188,15 +201,8 @@ class NeuralEstimator(BaseEstimator):
     def _module_spec(self, data):
         raise NotImplementedError
 
-    def _net_kwargs(self):
-        return {"optimizer": torch.optim.Adam,
-                "optimizer__weight_decay": self.weight_decay}
-
-    def _train_settings(self):
+    def _training_settings(self, n_rows):
         return {}
-
-    def _extra_callbacks(self, n_epochs):
-        return []
 
     # -- fit: validate and scale → build the net → configure → train ----------
 
@@ -205,7 +211,6 @@ class NeuralEstimator(BaseEstimator):
         ``incremental``; a new network unless continuing one."""
         first = not (hasattr(self, "net_") and (incremental or self.warm_start))
         if first:
-            self._check_hidden_layer_sizes()
             device, entropy = resolve_device(self.device), root_entropy(self.random_state)
         else:
             self._check_same_network()
@@ -222,7 +227,7 @@ class NeuralEstimator(BaseEstimator):
                 self.device_, self._entropy = device, entropy
                 self._network = {name: getattr(self, name) for name in self._network_params}
             n_epochs = 1 if incremental else self._n_epochs(len(train_set))
-            ours = self._configure_net(self.net_, n_epochs, valid_set)
+            ours = self._configure_net(self.net_, n_epochs, valid_set, len(train_set))
             self._train(self.net_, train_set, ours)
         self.history_ = self.net_.history
         return self
@@ -240,23 +245,27 @@ class NeuralEstimator(BaseEstimator):
     def _build_net(self, data, device):
         """Step 2: a new, initialised skorch net for ``data`` on ``device``."""
         module, module_kwargs = self._module_spec(data)
+        optimizer, optimizer_kwargs = self._optimizer
         net = self._net_class(
             module, criterion=self._criterion, lr=self.lr, batch_size=self.batch_size,
             iterator_train=TensorBatches, iterator_train__shuffle=True,
             iterator_valid=TensorBatches, train_split=None, device=device,
-            verbose=self.verbose, **{f"module__{k}": v for k, v in module_kwargs.items()},
-            **self._net_kwargs())
+            verbose=self.verbose, optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
+            **{f"module__{k}": v for k, v in module_kwargs.items()})
         return net.initialize()
 
-    def _configure_net(self, net, n_epochs, valid_set):
-        """Step 3: set up one training call of ``n_epochs`` epochs; returns
-        pendsk's own callbacks (those :meth:`_train` drops afterwards)."""
-        ours = self._callbacks(n_epochs, validate=valid_set is not None)
+    def _configure_net(self, net, n_epochs, valid_set, n_rows):
+        """Step 3: set up one training call of ``n_epochs`` epochs on
+        ``n_rows`` rows; returns pendsk's own callbacks (those
+        :meth:`_train` drops afterwards)."""
+        ours = self._callbacks(net, n_epochs, validate=valid_set is not None)
         users = [clone_callback(item) for item in self.callbacks or []]
         net.set_params(
             max_epochs=n_epochs, verbose=self.verbose, callbacks=ours + users,
             train_split=None if valid_set is None else predefined_split(valid_set),
-            **self._train_settings())
+            **self._training_settings(n_rows))
         # a warm start trains at the current lr; each call starts its schedule
         net.restart_learning_rate(self.lr)
         # skorch's set_params initialises the callbacks it had before
@@ -302,12 +311,14 @@ class NeuralEstimator(BaseEstimator):
             return CosineAnnealingLR, dict(T_max=n_epochs, eta_min=0.0, last_epoch=-1)
         return ConstantLR, dict(factor=1.0, total_iters=0, last_epoch=-1)
 
-    def _callbacks(self, n_epochs, validate):
-        """pendsk's skorch callbacks of one training call, as pairs."""
+    def _callbacks(self, net, n_epochs, validate):
+        """pendsk's skorch callbacks of one training call of ``net``, as
+        pairs: every optimizer of the net follows the same schedule."""
         policy, kwargs = self._lr_policy(n_epochs)
         callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss()),
                      ("lr_schedule", LRScheduler(policy, **kwargs))]
-        callbacks += self._extra_callbacks(n_epochs)
+        callbacks += [(f"{name}_lr_schedule", OptimizerLRSchedule(name, policy, **kwargs))
+                      for name in net.optimizer_names()[1:]]
         if validate:
             callbacks.append(("early_stopping", EarlyStopping(
                 patience=self.n_iter_no_change, threshold=1e-4, threshold_mode="abs",
@@ -316,13 +327,9 @@ class NeuralEstimator(BaseEstimator):
             callbacks.append(("progress_bar", EpochProgressBar(type(self).__name__)))
         return callbacks
 
-    def _check_hidden_layer_sizes(self):
-        sizes = np.asarray(self.hidden_layer_sizes, dtype=object).reshape(-1)
-        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0
-                   for s in sizes):
-            raise ValueError("hidden_layer_sizes must hold positive integers, "
-                             f"got {self.hidden_layer_sizes!r}.")
-        return tuple(int(s) for s in sizes)
+    def _hidden_layers(self):
+        """``hidden_layer_sizes`` as a tuple of ints (checked by the constraints)."""
+        return Widths.convert(self.hidden_layer_sizes)
 
     def _check_same_network(self):
         """Continuing to train needs the network the hyperparameters

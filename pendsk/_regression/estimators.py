@@ -205,7 +205,7 @@ class TrajectoryRegressor(_NeuralRegressor):
 
     def _module_spec(self, data):
         return MLP, dict(n_inputs=data.X.shape[1], n_outputs=data.y.shape[1],
-                         hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                         hidden_layer_sizes=self._hidden_layers(),
                          activation=self.activation)
 
     def predict(self, X):
@@ -308,7 +308,7 @@ default="heteroscedastic"
             # a fixed std in target units, per standardised target
             noise = float(noise) / data.y_scaler.scale_
         return GaussianMLP, dict(n_inputs=data.X.shape[1], n_outputs=data.y.shape[1],
-                                 hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                                 hidden_layer_sizes=self._hidden_layers(),
                                  activation=self.activation, noise=noise)
 
     def predict(self, X, return_std=False):

@@ -1,1 +1,2 @@
-"""."""
+"""The report behind ``pendsk demo``, apart from the library: it imports the
+estimators, nothing in the library imports it."""

@@ -3,10 +3,12 @@
 :func:`run_demo` fits every pendsk model on its default dataset with default
 settings, draws the counterpart of each of the article's figures, and
 writes one PNG per figure, ``metrics.json`` with every number and
-``index.html`` that shows figures and numbers together.
+``index.html`` that shows figures and numbers together
+(:mod:`pendsk._report.page`).  About 530 lines: one function per section
+of the article's road, each drawing its figures and measuring its numbers;
+they share the data and the fitted models, so they stay in one module.
 """
 
-import html
 import json
 import sys
 import time
@@ -19,13 +21,14 @@ from sklearn.mixture import GaussianMixture
 
 from .. import __version__
 from .._gan.estimator import TrajectoryGAN
-from .._latent.beta_vae import BetaVAE, _marginals
+from .._latent.beta_vae import BetaVAE
 from .._latent.physics_vae import PhysicsVAE
 from .._regression.estimators import GaussianRegressor, TrajectoryRegressor
 from .._simulator import PendulumSimulator
 from ..datasets import ARTICLE_G, make_pendulum, make_pendulum_regression
 from ..metrics import active_dimensions, dci, maximum_mean_discrepancy, mutual_information_gap
 from ..physics import amplitude, period
+from .page import Report, figure, write_html
 
 __all__ = ["run_demo"]
 
@@ -60,48 +63,6 @@ _SETTINGS = {
 _N_WORKERS = {False: 2, True: 1}
 
 
-class _Report:
-    """Collects figures, numbers and progress lines while the demo runs."""
-
-    def __init__(self, out, log, n_steps):
-        self.out = out
-        self.log = log
-        self.n_steps = n_steps
-        self.step = 0
-        self.sections = []
-        self.metrics = {}
-        self.started = self._section_start = time.perf_counter()
-
-    def section(self, key, title, text):
-        self.step += 1
-        self.log(f"[{self.step}/{self.n_steps}] {title} ...")
-        self.sections.append({"key": key, "title": title, "text": text, "figures": []})
-        self.metrics[key] = {}
-        self._section_start = time.perf_counter()
-
-    def figure(self, fig, name, caption):
-        path = self.out / name
-        fig.savefig(path, dpi=100, bbox_inches="tight")
-        self.sections[-1]["figures"].append((name, caption))
-
-    def number(self, name, value):
-        self.metrics[self.sections[-1]["key"]][name] = value
-
-    def done(self):
-        seconds = time.perf_counter() - self._section_start
-        self.number("seconds", round(seconds, 2))
-        self.log(f"      done in {seconds:.1f} s")
-
-
-def _figure(n_rows=1, n_cols=1, width=4.5, height=3.2):
-    """A figure that needs no pyplot (hence no GUI backend) and its axes."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width * n_cols, height * n_rows), layout="constrained")
-    axes = fig.subplots(n_rows, n_cols, squeeze=False)
-    return fig, axes.ravel()
-
-
 def _mmd(sample, reference, n_draws):
     """Mean MMD² of ``n_draws`` draws of ``sample(n, seed)`` against reference."""
     n = len(reference)
@@ -130,7 +91,7 @@ def _simulator_section(report, quick, seed):
         long_row).transform(long_row)[0]
     drift = np.abs(euler - exact_long)
 
-    fig, (ax_a, ax_b, ax_c) = _figure(1, 3)
+    fig, (ax_a, ax_b, ax_c) = figure(1, 3)
     labels = [f"θ0={a:g}, ω0={b:g}, L={c:g}" for a, b, c, _ in params]
     plot_trajectories(exact, ax=ax_a, labels=labels)
     ax_a.set_title("exact trajectories")
@@ -236,9 +197,9 @@ def _regression_section(report, quick, seed, data, fitted):
     # two held-out parameter sets, as in the article's figures
     t = X[:n_steps, 4]
     rows = [n_train + i * n_steps for i in (0, n_traj - int(0.75 * n_traj) - 1)]
-    fig_p, axes_p = _figure(1, 2)
-    fig_u, axes_u = _figure(1, 2)
-    fig_s, axes_s = _figure(1, 2)
+    fig_p, axes_p = figure(1, 2)
+    fig_u, axes_u = figure(1, 2)
+    fig_s, axes_s = figure(1, 2)
     for ax_p, ax_u, ax_s, start in zip(axes_p, axes_u, axes_s, rows):
         block = slice(start, start + n_steps)
         name = "θ0={:.2f}, ω0={:.2f}, L={:.2f}".format(*X[start, :3])
@@ -276,7 +237,7 @@ def _trajectory_data(quick, seed):
 def _real_vs_generated(report, name, real, generated, caption, seed):
     from ..plotting import plot_trajectories
 
-    fig, axes = _figure(1, 4, width=3.2)
+    fig, axes = figure(1, 4, width=3.2)
     rng = np.random.default_rng(seed)
     for i, ax in enumerate(axes):
         source, label = (real, "real") if i < 2 else (generated, caption)
@@ -312,7 +273,7 @@ def _gan_section(report, quick, seed, data, gan):
                   float(maximum_mean_discrepancy(X_tr, X_te)))
     _real_vs_generated(report, "gan_samples.png", X_tr, gan.sample(100, random_state=seed),
                        "TrajectoryGAN", seed)
-    fig, (ax,) = _figure(1, 1, width=6)
+    fig, (ax,) = figure(1, 1, width=6)
     plot_history(gan, keys=["critic_loss", "generator_loss"], ax=ax)
     ax.set_title("TrajectoryGAN losses per epoch")
     report.figure(fig, "gan_losses.png", "Critic and generator losses per epoch")
@@ -368,10 +329,10 @@ def _vae_section(report, quick, seed, data, fitted):
     vae = models[10]
     # the fitted prior's most probable code (traverse's default start), each
     # dimension moved by two of the prior's standard deviations
-    mean, std = _marginals(vae.prior_)
+    mean, std = vae.prior_.marginals()
     latent_dim = len(mean)
     n_cols = 3
-    fig, axes = _figure(-(-latent_dim // n_cols), n_cols, width=3.6)
+    fig, axes = figure(-(-latent_dim // n_cols), n_cols, width=3.6)
     # red: decrease, blue: the prior's code, green: increase
     cmap = ListedColormap(["tab:red", "tab:blue", "tab:green"])
     for dim, ax in zip(range(latent_dim), axes):
@@ -430,7 +391,7 @@ def _control_section(report, quick, seed, data, fitted):
     report.number("physics_counterfactual_rmse_rad",
                   float(np.sqrt(np.mean((counterfactual - simulated) ** 2))))
 
-    fig, (ax_p, ax_b, ax_s, ax_c) = _figure(1, 4, width=3.6)
+    fig, (ax_p, ax_b, ax_s, ax_c) = figure(1, 4, width=3.6)
     w = inferred[0, 2]
     factors_w = np.array([1.0, 1.25, 1.5])
     plot_trajectories(physics.traverse("natural_frequency", w * factors_w, z=inferred[0]),
@@ -496,43 +457,6 @@ def _bars(metrics):
     return bars
 
 
-def _write_html(report):
-    """``index.html``: each section's text, figures and numbers together."""
-    def value(v):
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        if isinstance(v, list):
-            return ", ".join(value(x) for x in v)
-        return html.escape(str(v))
-
-    parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
-             "<title>pendsk demo</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
-             "img{max-width:100%}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style>",
-             "</head><body>", "<h1>pendsk demo</h1>",
-             f"<p>pendsk {html.escape(__version__)}; settings: "
-             f"{html.escape(json.dumps(report.metrics['settings']))}.  "
-             "Every number is also in <a href='metrics.json'>metrics.json</a>.</p>",
-             "<h2>Bars</h2><table><tr><th>bar</th><th>value</th><th>limit</th>"
-             "<th>holds</th></tr>"]
-    parts += [f"<tr><td>{html.escape(name)}</td><td>{value(bar['value'])}</td>"
-              f"<td>{value(bar['limit'])}</td><td>{'yes' if bar['ok'] else 'NO'}</td></tr>"
-              for name, bar in report.metrics["bars"].items()]
-    parts.append("</table>")
-    for section in report.sections:
-        parts.append(f"<h2>{html.escape(section['title'])}</h2>")
-        parts.append(f"<p>{html.escape(section['text'])}</p>")
-        for name, caption in section["figures"]:
-            parts.append(f"<figure><img src='{html.escape(name)}' alt='{html.escape(caption)}'>"
-                         f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{value(v)}</td></tr>"
-                       for k, v in report.metrics[section["key"]].items())
-        parts.append(f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>")
-    parts.append("</body></html>")
-    (report.out / "index.html").write_text("\n".join(parts), encoding="utf-8")
-
-
 def _stderr(message):
     print(message, file=sys.stderr, flush=True)
 
@@ -587,7 +511,7 @@ def run_demo(out="pendsk-demo", *, quick=False, random_state=0, log=_stderr):
     probe.write_bytes(b"")  # an unwritable folder fails here, not after minutes
     probe.unlink()
 
-    report = _Report(out, log, n_steps=6)
+    report = Report(out, log, n_steps=6)
     report.metrics["settings"] = {"quick": bool(quick), "random_state": random_state,
                                   "pendsk": __version__}
     _simulator_section(report, quick, random_state)
@@ -601,7 +525,7 @@ def run_demo(out="pendsk-demo", *, quick=False, random_state=0, log=_stderr):
     report.metrics["bars"] = _bars(report.metrics)
     report.metrics["total_seconds"] = round(time.perf_counter() - report.started, 2)
     (out / "metrics.json").write_text(json.dumps(report.metrics, indent=2), encoding="utf-8")
-    _write_html(report)
+    write_html(report)
     held = sum(bar["ok"] for bar in report.metrics["bars"].values())
     log(f"{held} of {len(_BARS)} bars hold (see index.html)")
     log(f"wrote {len(list(out.glob('*.png')))} figures, metrics.json and index.html to "

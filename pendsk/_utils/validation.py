@@ -2,19 +2,24 @@
 
 scikit-learn's ``check_array`` and ``validate_params`` do the checking;
 these helpers make their errors name the argument, refuse bools as counts
-and check the shape of numeric arrays.
+and check the shape of numeric arrays.  The constraint objects
+(:class:`Count`, :class:`Widths`, :class:`Pair`) extend scikit-learn's
+parameter constraints, so that ``_parameter_constraints`` checks every
+hyperparameter once per fit, and :func:`describe` turns a parameter's
+constraints into the type line of its docstring.
 """
 
+import math
 import re
 from contextlib import contextmanager
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-__all__ = ["Count", "check_values", "naming"]
+__all__ = ["Count", "Pair", "Widths", "check_values", "describe", "naming"]
 
 
 class Count(Interval):
@@ -29,6 +34,152 @@ class Count(Interval):
 
     def is_satisfied_by(self, val):
         return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+class _ValueConstraint(Options):
+    """A constraint on a value's content that scikit-learn's validation
+    accepts: its ``make_constraint`` takes the known constraint classes
+    only (as :class:`Count` extends ``Interval``, this extends ``Options``,
+    with a test of its own instead of a set of options)."""
+
+    def __init__(self):
+        super().__init__(object, set())
+
+    def is_satisfied_by(self, val):
+        raise NotImplementedError
+
+
+class Widths(_ValueConstraint):
+    """Widths of hidden layers: a positive int or a sequence of them.
+
+    Bools are refused; an empty sequence means no hidden layer.
+    :meth:`convert` gives the widths as a tuple of ints.
+    """
+
+    def is_satisfied_by(self, val):
+        try:
+            sizes = np.asarray(val, dtype=object).reshape(-1)
+        except ValueError:  # ragged nesting
+            return False
+        return all(isinstance(s, Integral) and not isinstance(s, (bool, np.bool_)) and s > 0
+                   for s in sizes)
+
+    @staticmethod
+    def convert(val):
+        """The widths of a satisfying value, as a tuple of ints."""
+        return tuple(int(s) for s in np.asarray(val, dtype=object).reshape(-1))
+
+    def __str__(self):
+        return "a sequence of positive ints (layer widths)"
+
+
+class Pair(_ValueConstraint):
+    """A pair ``(a, b)`` of finite numbers, each satisfying its own constraint.
+
+    Parameters
+    ----------
+    first, second : Interval
+        The constraints of ``a`` and ``b`` (bools are refused).
+    names : tuple of str, default=("a", "b")
+        The items' names, in the error message, e.g. ``("C_max",
+        "n_epochs")``.
+    increasing : bool, default=False
+        Also require ``a < b`` (a range ``(low, high)``).
+
+    :meth:`convert` gives the pair as a tuple of floats or ints, after the
+    items' types (``Integral`` constraints give ints).
+    """
+
+    def __init__(self, first, second, *, names=("a", "b"), increasing=False):
+        super().__init__()
+        self.first = first
+        self.second = second
+        self.names = names
+        self.increasing = increasing
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (str, bytes)) or np.ndim(val) != 1 or len(val) != 2:
+            return False
+        items = list(val)
+        if not all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+                   and math.isfinite(v) for v in items):
+            return False
+        if not (self.first.is_satisfied_by(items[0]) and self.second.is_satisfied_by(items[1])):
+            return False
+        return not self.increasing or items[0] < items[1]
+
+    def convert(self, val):
+        """The items of a satisfying value, as Python numbers."""
+        return tuple(int(v) if issubclass(c.type, Integral) else float(v)
+                     for v, c in zip(val, (self.first, self.second)))
+
+    def __str__(self):
+        first, second = self.names
+        parts = [f"{name} {_bound_text(c)}"
+                 for name, c in zip(self.names, (self.first, self.second)) if _bound_text(c)]
+        order = [f"{first} < {second}"] if self.increasing else []
+        detail = " and ".join(parts + order)
+        return (f"a pair ({first}, {second}) of finite numbers"
+                + (f" with {detail}" if detail else ""))
+
+
+def _bound_text(interval):
+    """``">= 0"``, ``"in [1, inf)"`` and the like, or ``""`` for no bound."""
+    if interval.left is None and interval.right is None:
+        return ""
+    kind = "an int " if issubclass(interval.type, Integral) else ""
+    if interval.right is None:
+        sign = ">=" if interval.closed in ("left", "both") else ">"
+        return f"{kind}{sign} {interval.left:g}".strip()
+    if interval.left is None:
+        sign = "<=" if interval.closed in ("right", "both") else "<"
+        return f"{kind}{sign} {interval.right:g}".strip()
+    return f"{kind}{interval}".strip()
+
+
+def describe(constraints):
+    """The numpydoc type of a parameter with these constraints, e.g.
+    ``'int or "auto"'``, ``'{"cpu", "cuda", "auto"}'``, ``"float"``.
+
+    Parameters
+    ----------
+    constraints : list
+        A parameter's entry in ``_parameter_constraints``.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from numbers import Real
+    >>> from sklearn.utils._param_validation import Interval, StrOptions
+    >>> from pendsk._utils.validation import Count, describe
+    >>> describe([Count(1, None), StrOptions({"auto"})])
+    'int or "auto"'
+    >>> describe([Interval(Real, 0, None, closed="left")])
+    'float'
+    >>> describe(["boolean", StrOptions({"auto"})])
+    'bool or "auto"'
+    """
+    names = {"boolean": "bool", "random_state": "int, RandomState instance or None",
+             "verbose": "int", "array-like": "array-like", None: "None", list: "list"}
+    parts = []
+    for constraint in constraints:
+        if isinstance(constraint, StrOptions):
+            options = sorted(constraint.options - constraint.deprecated)
+            text = ", ".join(f'"{o}"' for o in options)
+            parts.append(text if len(options) == 1 else "{" + text + "}")
+        elif isinstance(constraint, Interval):
+            parts.append("int" if issubclass(constraint.type, Integral) else "float")
+        elif isinstance(constraint, Widths):
+            parts.append("array-like of int")
+        elif isinstance(constraint, Pair):
+            parts.append("tuple (a, b)")
+        else:
+            parts.append(names.get(constraint, str(constraint)))
+    unique = list(dict.fromkeys(parts))
+    return " or ".join(unique)
 
 
 @contextmanager

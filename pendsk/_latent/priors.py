@@ -1,0 +1,156 @@
+"""Distributions of latent codes that the latent-variable models sample from.
+
+A latent model's ``prior_`` is one of these objects, beside the network as
+pythae's samplers are beside its models: it draws codes
+(:meth:`MixturePrior.sample`), gives their log-density
+(:meth:`MixturePrior.score_samples`), the marginal mean and spread of each
+dimension (:meth:`MixturePrior.marginals`, the span of a traversal) and a
+typical code (:meth:`MixturePrior.mode`, where a traversal starts).  One
+class covers every prior pendsk uses: N(0, I), a Gaussian with given means
+and standard deviations (PhysicsVAE's physical latents), and a Gaussian
+mixture fitted to the codes of the training rows (BetaVAE's default).
+"""
+
+import numpy as np
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_random_state
+
+__all__ = ["MixturePrior"]
+
+
+class MixturePrior:
+    """A mixture of full-covariance Gaussians over latent codes.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_components,)
+        Mixing weights, non-negative, summing to 1.
+    means : array-like of shape (n_components, n_latents)
+        Mean code of each component.
+    covariances : array-like of shape (n_components, n_latents, n_latents)
+        Covariance of each component (symmetric positive definite).
+
+    Attributes
+    ----------
+    weights_, means_, covariances_ : ndarray
+        The parameters, as float64 arrays.
+    mixture_ : sklearn.mixture.GaussianMixture or None
+        The scikit-learn mixture the parameters were fitted by
+        (:meth:`fit`), with its convergence information; None for a prior
+        given by its parameters.
+
+    See Also
+    --------
+    sklearn.mixture.GaussianMixture : What :meth:`fit` fits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pendsk._latent.priors import MixturePrior
+    >>> prior = MixturePrior.standard_normal(2)
+    >>> prior.sample(3, random_state=0).shape
+    (3, 2)
+    >>> prior.marginals()
+    (array([0., 0.]), array([1., 1.]))
+    >>> codes = np.random.default_rng(0).normal(3.0, 0.5, size=(500, 2))
+    >>> fitted = MixturePrior.fit(codes, n_components=2, random_state=0)
+    >>> np.round(fitted.marginals()[0], 1)
+    array([3., 3.])
+    """
+
+    def __init__(self, weights, means, covariances):
+        self.weights_ = np.asarray(weights, dtype=np.float64)
+        self.means_ = np.asarray(means, dtype=np.float64)
+        self.covariances_ = np.asarray(covariances, dtype=np.float64)
+        self.mixture_ = None
+
+    @classmethod
+    def standard_normal(cls, n_latents):
+        """N(0, I) over ``n_latents`` dimensions (one component)."""
+        return cls(np.ones(1), np.zeros((1, n_latents)), np.eye(n_latents)[None])
+
+    @classmethod
+    def gaussian(cls, mean, std):
+        """One Gaussian with independent dimensions of mean ``mean`` and
+        standard deviation ``std`` (arrays of shape ``(n_latents,)``)."""
+        mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        return cls(np.ones(1), mean[None], np.diag(std ** 2)[None])
+
+    @classmethod
+    def fit(cls, codes, n_components=1, *, reg_covar=None, random_state=None):
+        """A full-covariance :class:`~sklearn.mixture.GaussianMixture` fitted
+        to ``codes`` (of shape ``(n, n_latents)``), as a prior.
+
+        ``n_components`` is capped by the number of codes; ``reg_covar``
+        (default: 1e-6 of the largest variance of the codes, at least
+        1e-6) regularises the covariances in the codes' own scale.  Codes
+        that leave a component without a covariance (collapsed codes, e.g.
+        of constant rows) get one Gaussian, which always has one.
+        """
+        if reg_covar is None:
+            reg_covar = 1e-6 * max(1.0, float(codes.var(axis=0).max()))
+        options = dict(covariance_type="full", reg_covar=reg_covar, random_state=random_state)
+        try:
+            mixture = GaussianMixture(n_components=min(n_components, len(codes)),
+                                      **options).fit(codes)
+        except ValueError:
+            mixture = GaussianMixture(n_components=1, **options).fit(codes)
+        prior = cls(mixture.weights_, mixture.means_, mixture.covariances_)
+        prior.mixture_ = mixture
+        return prior
+
+    @property
+    def n_components(self):
+        """Number of mixture components."""
+        return len(self.weights_)
+
+    @property
+    def n_latents(self):
+        """Dimensions of a code."""
+        return self.means_.shape[1]
+
+    def sample(self, n_samples, random_state=None):
+        """``n_samples`` codes, in random order (not grouped by component).
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of codes.
+        random_state : int, RandomState instance or None, default=None
+            The generator, as in scikit-learn (a RandomState is advanced).
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_latents)
+        """
+        rng = check_random_state(random_state)
+        if self.n_components == 1:
+            component = np.zeros(n_samples, dtype=int)
+        else:
+            component = rng.choice(self.n_components, size=n_samples, p=self.weights_)
+        chol = np.linalg.cholesky(self.covariances_)
+        eps = rng.standard_normal((n_samples, self.n_latents))
+        return self.means_[component] + np.einsum("nij,nj->ni", chol[component], eps)
+
+    def score_samples(self, codes):
+        """Log-density of each code, ``(n,)``."""
+        per_component = np.stack([
+            multivariate_normal(mean, cov, allow_singular=False).logpdf(codes).reshape(-1)
+            for mean, cov in zip(self.means_, self.covariances_)], axis=1)
+        with np.errstate(divide="ignore"):
+            return logsumexp(per_component + np.log(self.weights_), axis=1)
+
+    def marginals(self):
+        """Mean and standard deviation of each code dimension, ``(n_latents,)`` each."""
+        weights = self.weights_[:, None]
+        mean = (weights * self.means_).sum(0)
+        second = (weights * (np.diagonal(self.covariances_, axis1=1, axis2=2)
+                             + self.means_ ** 2)).sum(0)
+        return mean, np.sqrt(np.maximum(second - mean ** 2, 0.0))
+
+    def mode(self):
+        """A typical code: the mean of the heaviest component, ``(n_latents,)``
+        (the mixture's own mean may fall between components)."""
+        return self.means_[np.argmax(self.weights_)].copy()
