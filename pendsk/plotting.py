@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from ._utils.extras import import_matplotlib
 from ._utils.validation import check_values
 
 __all__ = ["plot_history", "plot_latent_traversal", "plot_prediction_interval",
@@ -48,24 +49,10 @@ _AX = [HasMethods(["plot"]), None]
 _POSITIVE = Interval(Real, 0, np.inf, closed="neither")  # excludes nan and inf
 
 
-def _matplotlib():
-    """Import matplotlib (with the submodules used here), or say how to install it."""
-    try:
-        import matplotlib
-        import matplotlib.cm
-        import matplotlib.colors
-        import matplotlib.pyplot
-        import matplotlib.ticker
-    except ImportError as error:
-        raise ImportError(
-            "pendsk.plotting needs matplotlib: pip install 'pendsk[plot]'") from error
-    return matplotlib
-
-
 def _axes(ax):
     """The given axes, or those of a new ``plt.subplots()`` figure."""
     if ax is None:
-        _, ax = _matplotlib().pyplot.subplots()
+        _, ax = import_matplotlib().pyplot.subplots()
     return ax
 
 
@@ -325,7 +312,7 @@ def plot_latent_traversal(traversals, values=None, *, dt=0.01, ax=None, cmap="co
     else:
         values = check_values(values, "values", ndim=1, length=n_values,
                               length_of="rows in traversals")
-    matplotlib = _matplotlib()
+    matplotlib = import_matplotlib()
     colormap = matplotlib.colormaps.get_cmap(cmap)
     low, high = values.min(), values.max()
     if low == high:  # a single value: the middle of the colormap
@@ -450,7 +437,7 @@ def plot_history(history, keys=None, *, ax=None, logy=False):
                 raise ValueError(f"keys: {key!r} is not a per-epoch number in the history;"
                                  f" available keys are {numeric}.")
     epochs = np.array([row.get("epoch", i + 1) for i, row in enumerate(rows)])
-    matplotlib = _matplotlib()
+    matplotlib = import_matplotlib()
     ax = _axes(ax)
     for key in keys:
         values = np.array([row.get(key, np.nan) for row in rows], dtype=np.float64)

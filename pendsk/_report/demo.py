@@ -28,6 +28,7 @@ from .._simulator import PendulumSimulator
 from ..datasets import ARTICLE_G, make_pendulum, make_pendulum_regression
 from ..metrics import active_dimensions, dci, maximum_mean_discrepancy, mutual_information_gap
 from ..physics import amplitude, period
+from .._utils.extras import import_matplotlib
 from .page import Report, figure, write_html
 
 __all__ = ["run_demo"]
@@ -501,9 +502,7 @@ def run_demo(out="pendsk-demo", *, quick=False, random_state=0, log=_stderr):
     --------
     pendsk.cli.main : ``pendsk demo [--out DIR] [--quick]`` runs this.
     """
-    from ..plotting import _matplotlib
-
-    _matplotlib()  # without the plot extra, fail before any work
+    import_matplotlib("pendsk demo")  # without the plot extra, fail before any work
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
