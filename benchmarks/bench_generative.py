@@ -40,7 +40,7 @@ critic step per batch and a generator step after critic steps 1,
 1 + n_critic, ... of each epoch, normal noise), same batch size and epochs, one
 ``torch.randperm`` per epoch and contiguous slices, the per-epoch cosine
 ``LambdaLR`` factor 0.5·(1 + cos(π·epoch/max_epochs)) on every
-optimizer, ``ELBOLoss(beta=1)``; no history or
+optimizer, ``ELBOLoss()(..., beta=1)``; no history or
 callbacks.  The hand loops seed torch as pendsk's fit does, so both draw
 the same random numbers; the final-epoch training losses are printed as a
 check that they do the same work.  A short warm-up of each, then
@@ -88,8 +88,8 @@ from _report import machine_info, progress, table
 
 from pendsk import BetaVAE, PendulumSimulator, TrajectoryGAN
 from pendsk._gan.networks import GAN, NonSaturatingLoss, WassersteinLoss, gradient_penalty, r1_penalty
+from pendsk._latent.beta_vae import ppca_start
 from pendsk._latent.vae_network import VAE, ELBOLoss
-from pendsk._latent.beta_vae import _ppca_start
 from pendsk.datasets import ARTICLE_G, make_pendulum
 from pendsk.metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap
 from pendsk.physics import amplitude, period
@@ -175,8 +175,8 @@ def hand_vae(X, params):
     model = VAE(x.shape[1], params["latent_dim"], tuple(params["hidden_layer_sizes"]),
                 params["activation"], linear_path=True)
     # the start from probabilistic PCA in the units of X, as BetaVAE's
-    model.init_linear_path(*_ppca_start(Xs, scaler.scale_, params["latent_dim"]))
-    loss_fn = ELBOLoss(beta=params["beta"])
+    model.init_linear_path(*ppca_start(Xs, scaler.scale_, params["latent_dim"]))
+    elbo_loss = ELBOLoss()
     opt = torch.optim.Adam(model.parameters(), lr=params["lr"],
                            weight_decay=params["weight_decay"])
     n_epochs, batch, n = params["max_epochs"], params["batch_size"], len(x)
@@ -188,7 +188,7 @@ def hand_vae(X, params):
         for start in range(0, n, batch):
             xb = xp[start:start + batch]
             opt.zero_grad()
-            loss = loss_fn(model(xb), xb)
+            loss = elbo_loss(model(xb), xb, beta=params["beta"])
             loss.backward()
             opt.step()
             total += loss.item() * len(xb)

@@ -16,7 +16,7 @@ from .base import LatentModel
 from .priors import MixturePrior
 from .vae_network import VAE
 
-__all__ = ["BetaVAE", "LinearRamp"]
+__all__ = ["BetaVAE", "LinearRamp", "ppca_start"]
 
 #: The fitted prior sees this many codes drawn from each training row's
 #: posterior, fewer when that would exceed ``_PRIOR_POINTS`` codes in all
@@ -41,7 +41,7 @@ _CAPACITY = Pair(Interval(Real, 0, None, closed="left"), Count(1, None),
                  names=("C_max", "n_epochs"))
 
 
-def _ppca_start(Xs, scale, latent_dim):
+def ppca_start(Xs, scale, latent_dim):
     """Probabilistic PCA of rows in the units of X, as seen by a network of
     standardised rows: ``(encode_basis, decode_basis, log_var, log_scale)``
     for :meth:`VAE.init_linear_path <pendsk._neural.layers.VAE.init_linear_path>`.
@@ -321,7 +321,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         of the training rows in the units of X (see Notes)."""
         net = super()._build_net(data, device)
         if self.pca_path:
-            net.module_.init_linear_path(*_ppca_start(data.X, self._x_scaler.scale_,
+            net.module_.init_linear_path(*ppca_start(data.X, self._x_scaler.scale_,
                                                       self.latent_dim))
         return net
 
