@@ -32,14 +32,23 @@ update, so its value ``i`` is compared with pendsk column ``i + 1``.
 After the table it prints the bar checks (default method >= 100x faster
 than the article's generator, both making its noisy data, and the
 noise-free ratio for information; default max error <= 1e-6)
-and an accuracy sweep: ``exact`` against solve_ivp (DOP853,
+the noise bar (below) and an accuracy sweep: ``exact`` against solve_ivp (DOP853,
 rtol = atol = 1e-12) at amplitudes 30°, 90°, 150°, 179° (omega0 = 0,
 L = 1, g = 9.81), ``rk4`` (dt = 0.01) against ``exact`` up to 150°, and the
 drift of the article's Euler-Cromer loop after ``n_steps * dt`` = 5 s.
 
-pendsk's solvers run blocks of rows in parallel threads (up to 8); the
-article loop and solve_ivp are single-threaded Python loops, as in the
-article.  Machine info is printed with the table.
+The noise bar: the noisy closed form (``method="exact"``, noise_std = 0.01,
+noise_growth = 0.1, through ``transform``) against just writing its output
+array and drawing its normals with numpy (``np.empty`` filled with zeros,
+float32 normals as ``ObservationNoise`` draws them, times the std, added
+into the float64 array), both on one thread, timed alternately
+``--ratio-repeat`` times; it prints the median ratio
+``noisy exact / (write + normals) = X.XX×`` (bar: <= 1.5×), and the same
+with ``n_jobs=-1`` for information.
+
+pendsk's simulator runs on ``n_jobs`` threads (default None: one, as in
+scikit-learn), like the article loop and solve_ivp, which are
+single-threaded Python loops.  Machine info is printed with the table.
 
 How to run
 ----------
@@ -61,8 +70,11 @@ from scipy.integrate import solve_ivp
 
 from _report import machine_info, table
 
-from pendsk.physics import solvers as _physics
 from pendsk._simulator import PARAMETER_NAMES
+from pendsk._utils.threads import intra_op_threads
+from pendsk.physics.closed_form import exact
+from pendsk.physics.integrators import rk4
+from pendsk.physics.solvers import simulate
 from pendsk.datasets import ARTICLE_DT, ARTICLE_G, ARTICLE_NOISE_GROWTH, ARTICLE_RANGES
 from pendsk.physics import period
 
@@ -180,12 +192,41 @@ def pendsk_run(P, n_steps, method, noisy, repeat):
         for _ in range(repeat):
             Y = None
             t0 = time.perf_counter()
-            Y = _physics.simulate(P[:, 0], P[:, 1], P[:, 2], P[:, 3], g=G,
-                                  damping=0.0, dt=DT, n_steps=n_steps,
-                                  method=method, noise_std=0.0,
-                                  noise_growth=noise_growth, seed=SEED)
+            Y = simulate(P[:, 0], P[:, 1], P[:, 2], P[:, 3], g=G,
+                         damping=0.0, dt=DT, n_steps=n_steps,
+                         method=method, noise_std=0.0,
+                         noise_growth=noise_growth, seed=SEED)
             best = min(best, time.perf_counter() - t0)
     return best, _as_matrix(Y, n, n_steps)
+
+
+def write_and_normals(n, n_steps, std):
+    """The floor of a noisy simulation: write the output, add float32 normals."""
+    out = np.empty((n, n_steps))
+    out.fill(0.0)
+    z = np.random.default_rng(SEED).standard_normal((n, n_steps), dtype=np.float32)
+    z *= std
+    out += z
+    return out
+
+
+def noise_bar(P, n_steps, repeat, n_jobs=None):
+    """Median over ``repeat`` alternate runs of noisy exact / (write + normals)."""
+    noise_std, noise_growth = 0.01, NOISE_GROWTH
+    std = (noise_std + noise_growth * DT * np.arange(n_steps)).astype(np.float32)
+    sim = PendulumSimulator(n_steps=n_steps, dt=DT, g=G, method="exact",
+                            noise_std=noise_std, noise_growth=noise_growth,
+                            n_jobs=n_jobs, random_state=SEED).fit(P)
+    ratios, t_sims, t_bases = [], [], []
+    for _ in range(repeat):
+        t_base, Y = timed(write_and_normals, P.shape[0], n_steps, std)
+        del Y
+        t_sim, Y = timed(sim.transform, P)
+        del Y
+        ratios.append(t_sim / t_base)
+        t_sims.append(t_sim)
+        t_bases.append(t_base)
+    return float(np.median(ratios)), min(t_sims), min(t_bases), ratios
 
 
 # --------------------------------------------------------------------------
@@ -226,6 +267,8 @@ def main(argv=None):
                     help="trajectories timed for the article loop")
     ap.add_argument("--solve-ivp-n", type=int, default=200,
                     help="trajectories timed for solve_ivp")
+    ap.add_argument("--ratio-repeat", type=int, default=7,
+                    help="alternate runs of the noise bar (median reported)")
     args = ap.parse_args(argv)
     n, n_steps, repeat = args.n_trajectories, args.n_steps, max(1, args.repeat)
     n_base = min(args.baseline_n, n)
@@ -236,7 +279,8 @@ def main(argv=None):
     np.random.seed(SEED)  # the article loop draws from the global generator
 
     print("pendsk simulator benchmark")
-    for line in machine_info(pendsk_threads=_physics._n_threads()):
+    for line in machine_info(pendsk_threads_at_n_jobs_None=intra_op_threads(None),
+                             pendsk_threads_at_n_jobs_minus_1=intra_op_threads(-1)):
         print("  " + line)
     if PendulumSimulator is not None:
         print("  path: PendulumSimulator(...).fit(P).transform(P), "
@@ -322,6 +366,18 @@ def main(argv=None):
           f"vs solve_ivp DOP853 1e-10 on {n_ivp:,} rows)")
     print(f"  consistency: pendsk euler-cromer reproduces the article loop to "
           f"{ec_vs_article:.1e} rad (first {n_base:,} rows, shifted one column)")
+    if PendulumSimulator is not None:
+        reps = max(1, args.ratio_repeat)
+        ratio, t_sim, t_base, ratios = noise_bar(P, n_steps, reps)
+        print(f"  noise bar, one thread, median of {reps} alternate runs "
+              f"({', '.join(f'{r:.2f}' for r in ratios)}): "
+              f"noisy exact / (write + normals) = {ratio:.2f}x "
+              f"{'PASS' if ratio <= 1.5 else 'FAIL'} (<= 1.5x; best {t_sim:.3f} s "
+              f"vs {t_base:.3f} s)")
+        ratio, t_sim, t_base, _ = noise_bar(P, n_steps, reps, n_jobs=-1)
+        print(f"  for information, n_jobs=-1 ({intra_op_threads(-1)} threads) against "
+              f"the same one-thread floor: {ratio:.2f}x (best {t_sim:.3f} s vs "
+              f"{t_base:.3f} s)")
     print()
 
     # -------------------------------------------------------- accuracy sweep
@@ -330,12 +386,10 @@ def main(argv=None):
     th0 = np.radians(amps)
     zeros = np.zeros_like(th0)
     ones = np.ones_like(th0)
-    ex = _physics.exact(th0, zeros, L_s * ones, ones, g=g_s, dt=DT,
-                        n_steps=n_steps)
+    ex = exact(th0, zeros, L_s * ones, ones, g=g_s, dt=DT, n_steps=n_steps)
     Pd = np.column_stack([th0, zeros, L_s * ones, ones])
     ivp = solve_ivp_loop(Pd, n_steps, g=g_s, rtol=1e-12, atol=1e-12)
-    rk = _physics.rk4(th0, zeros, L_s * ones, ones, g=g_s, dt=DT,
-                      n_steps=n_steps)
+    rk = rk4(th0, zeros, L_s * ones, ones, g=g_s, dt=DT, n_steps=n_steps)
     T = period(th0, zeros, L_s * ones, g=g_s)
     print(f"accuracy sweep (omega0 = 0, L = {L_s:g}, g = {g_s:g}, dt = {DT:g}, "
           f"{n_steps} steps = {n_steps * DT:g} s):")
@@ -351,8 +405,8 @@ def main(argv=None):
 
     # article Euler-Cromer drift at t = n_steps * dt (its last value)
     Pb = P[:n_base]
-    ex_b = _physics.exact(Pb[:, 0], Pb[:, 1], Pb[:, 2], Pb[:, 3], g=G, dt=DT,
-                          n_steps=n_steps + 1)
+    ex_b = exact(Pb[:, 0], Pb[:, 1], Pb[:, 2], Pb[:, 3], g=G, dt=DT,
+                 n_steps=n_steps + 1)
     drift = np.abs(art_free[:, -1] - ex_b[:, -1])
     print(f"  article Euler-Cromer drift after {n_steps * DT:g} s "
           f"({n_base:,} article trajectories): max {drift.max():.3f} rad, "

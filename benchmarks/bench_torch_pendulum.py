@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from _report import machine_info, table
 
-from pendsk.physics.solvers import exact
+from pendsk.physics.closed_form import exact
 from pendsk.physics.torch_pendulum import pendulum_trajectory, pendulum_trajectory_uniform
 
 

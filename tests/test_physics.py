@@ -1,5 +1,6 @@
-"""Physics tests of :mod:`pendsk._physics` (and of its public face,
-:mod:`pendsk.physics`) against independent references.
+"""Physics tests of :mod:`pendsk.physics` (the closed form, the integrators,
+the solver table and :func:`~pendsk.physics.solvers.simulate`, and the
+public face) against independent references.
 
 The references are scipy's adaptive DOP853 integrator at rtol = atol = 1e-12,
 the complete / incomplete elliptic integrals of scipy.special, the energy
@@ -16,9 +17,12 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.special import ellipk, ellipkinc
 
-import pendsk.physics.solvers
 import pendsk.physics
-from pendsk.physics.solvers import SOLVERS, euler_cromer, exact, rk4, simulate
+import pendsk.physics.closed_form
+import pendsk.physics.solvers
+from pendsk.physics.closed_form import exact
+from pendsk.physics.integrators import euler_cromer, rk4
+from pendsk.physics.solvers import AUTO, SOLVERS, plan, simulate
 from pendsk._utils.seeding import child_rng, root_entropy
 from pendsk.physics import amplitude as swing_amplitude
 from pendsk.physics import elliptic_parameter, period
@@ -534,16 +538,23 @@ def test_noise_seed_random_state_gives_one_draw():
     assert np.all(simulate(*args, **kw, seed=None) != simulate(*args, **kw, seed=None))
 
 
-def test_noise_independent_of_threads(monkeypatch):
-    """The noise depends on the seed only, not on the number of threads."""
-    import pendsk.physics.solvers as phys
-
-    args = noise_inputs(5000)
-    kw = dict(g=9.81, dt=0.01, n_steps=20, noise_std=0.02, seed=11)
-    threaded = simulate(*args, **kw)
-    monkeypatch.setattr(phys, "_n_threads", lambda: 1)
-    serial = simulate(*args, **kw)
-    np.testing.assert_array_equal(threaded, serial)
+@pytest.mark.parametrize("method", ["auto", "exact", "rk4"])
+def test_noise_independent_of_threads(monkeypatch, method):
+    """The noise depends on the seed only, not on the number of threads:
+    n_jobs = 1, 2, -1 and four threads forced (more blocks than cores) give
+    bit-identical output, also with a mixed plan (rows of both solvers)."""
+    args = list(noise_inputs(5000))
+    args[1] = args[1] * np.where(np.arange(5000) % 7 == 0, 12.0, 1.0)  # some rotate
+    kw = dict(g=9.81, dt=0.01, n_steps=20, noise_std=0.02, noise_growth=0.1, seed=11)
+    if method == "exact":
+        args[1] = np.clip(args[1], -1.0, 1.0)
+    serial = simulate(*args, **kw, method=method, n_jobs=1)
+    for n_jobs in (2, -1, None):
+        np.testing.assert_array_equal(
+            simulate(*args, **kw, method=method, n_jobs=n_jobs), serial,
+            err_msg=f"n_jobs={n_jobs}")
+    monkeypatch.setattr(pendsk.physics.solvers, "intra_op_threads", lambda n_jobs: 4)
+    np.testing.assert_array_equal(simulate(*args, **kw, method=method), serial)
 
 
 # --------------------------------------------------------------------------
@@ -615,10 +626,11 @@ def test_bad_inputs():
 
 
 def test_public_physics_module():
-    """pendsk.physics exposes the closed forms of pendsk._physics, and only them."""
+    """pendsk.physics exposes the closed forms of pendsk.physics.closed_form, and
+    only them."""
     assert pendsk.physics.__all__ == ["amplitude", "elliptic_parameter", "period"]
     for name in pendsk.physics.__all__:
-        assert getattr(pendsk.physics, name) is getattr(pendsk.physics.solvers, name)
+        assert getattr(pendsk.physics, name) is getattr(pendsk.physics.closed_form, name)
 
 
 @pytest.mark.parametrize("g", [9.81, 10.0, 1.62])
@@ -643,6 +655,158 @@ def test_public_closed_forms_small_swing_and_release_from_rest(g):
 def test_solver_registry():
     """SOLVERS names exactly the three methods and maps to the functions."""
     assert set(SOLVERS) == {"exact", "rk4", "euler-cromer"}
-    assert SOLVERS["exact"] is exact
-    assert SOLVERS["rk4"] is rk4
-    assert SOLVERS["euler-cromer"] is euler_cromer
+    assert SOLVERS["exact"].function is exact
+    assert SOLVERS["rk4"].function is rk4
+    assert SOLVERS["euler-cromer"].function is euler_cromer
+    for name, solver in SOLVERS.items():
+        assert solver.name == name
+
+
+# --------------------------------------------------------------------------
+# 11. the solver table and the "auto" planner
+# --------------------------------------------------------------------------
+
+# librating, rotating (over the top), on the separatrix, librating about 2π
+MIXED = (np.array([0.5, 0.0, np.pi, 2 * np.pi + 1.0, -2.5, 0.0]),
+         np.array([0.0, 10.0, 0.0, 0.3, 0.7, -9.0]),
+         np.array([1.0, 1.0, 1.0, 1.5, 0.8, 2.0]),
+         np.array([1.0, 2.0, 1.0, 0.5, 1.0, 1.0]))
+
+
+def test_planner_sends_mixed_rows_to_the_right_solver():
+    """'auto': undamped libration → exact, the rest → rk4; with damping all
+    → rk4; simulate's rows equal exact / rk4 called directly on them."""
+    g, kw = 9.81, dict(dt=0.01, n_steps=300)
+    theta0, omega0, length, mass = MIXED
+    closed = np.array([True, False, False, True, True, False])
+    steps = plan("auto", theta0, omega0, length, g)
+    assert [s.name for s, _ in steps] == list(AUTO) == ["exact", "rk4"]
+    np.testing.assert_array_equal(steps[0][1], closed)
+    np.testing.assert_array_equal(steps[1][1], ~closed)
+    got = simulate(*MIXED, g=g, **kw, method="auto")
+    np.testing.assert_allclose(got[closed], exact(*(a[closed] for a in MIXED), g=g, **kw),
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got[~closed], rk4(*(a[~closed] for a in MIXED), g=g, **kw),
+                               rtol=0, atol=1e-12)
+    # damped: every row to rk4
+    assert [(s.name, rows) for s, rows in plan("auto", *MIXED[:3], g, 0.2)] == [("rk4", None)]
+    np.testing.assert_allclose(simulate(*MIXED, g=g, damping=0.2, **kw),
+                               rk4(*MIXED, g=g, damping=0.2, **kw), rtol=0, atol=1e-12)
+    # one solver for every row: the whole array, no mask
+    assert [(s.name, rows) for s, rows in plan("auto", 0.5, 0.0, [1.0, 2.0], g)] == [
+        ("exact", None)]
+    assert [(s.name, rows) for s, rows in plan("rk4", *MIXED[:3], g)] == [("rk4", None)]
+    with pytest.raises(ValueError, match=r"rows \[1, 2, 5\] go over the top"):
+        plan("exact", *MIXED[:3], g)
+    with pytest.raises(ValueError, match="method"):
+        plan("leapfrog", *MIXED[:3], g)
+
+
+def test_exact_entry_accepts_undamped_libration_only():
+    """The exact entry's rows and refusals; the integrators take every row."""
+    theta0, omega0, length, _ = MIXED
+    exact_entry = SOLVERS["exact"]
+    np.testing.assert_array_equal(exact_entry.accepts(theta0, omega0, length, 9.81),
+                                  [True, False, False, True, True, False])
+    assert not exact_entry.accepts(theta0, omega0, length, 9.81, damping=0.1).any()
+    with pytest.raises(ValueError, match=r"separatrix.*rows \[1, 2, 5\]"):
+        exact_entry.check(theta0, omega0, length, 9.81)
+    with pytest.raises(ValueError, match="damping=0.1"):
+        exact_entry.check(theta0[:1], omega0[:1], length[:1], 9.81, damping=0.1)
+    for name in ("rk4", "euler-cromer"):
+        assert SOLVERS[name].accepts(theta0, omega0, length, 9.81, damping=0.1).all()
+        SOLVERS[name].check(theta0, omega0, length, 9.81, damping=0.1)  # no error
+
+
+# librating rows every solver takes, with a moving start and a shifted centre
+COMMON = [(0.5, 0.0, 1.0), (-1.2, 1.5, 0.7), (2.8, -0.2, 1.3), (2 * np.pi + 1.0, 0.3, 2.0)]
+
+
+@pytest.mark.parametrize("name, atol", [("exact", 1e-9), ("rk4", 1e-6)])
+def test_solver_table_entry_matches_solve_ivp(name, atol):
+    """Each entry (called, and through its tiles) against DOP853 at 1e-12 on
+    common rows; its tiles cover the rows in order and fill what the array
+    function returns."""
+    g, kw = 9.81, dict(dt=0.01, n_steps=400)
+    theta0, omega0, length = map(np.array, zip(*COMMON))
+    mass = np.ones(len(COMMON))
+    solver = SOLVERS[name]
+    got = solver(theta0, omega0, length, mass, g=g, **kw)
+    for row, case in zip(got, COMMON):
+        np.testing.assert_allclose(row, reference(*case, g, **kw), rtol=0, atol=atol,
+                                   err_msg=f"{name}, case {case}")
+    out = np.full((len(COMMON), kw["n_steps"]), np.nan)
+    tiles = list(solver.tiles(theta0, omega0, length, mass, g=g, dt=kw["dt"], out=out))
+    assert tiles[0].start == 0 and tiles[-1].stop == len(COMMON)
+    assert all(a.stop == b.start for a, b in zip(tiles, tiles[1:]))
+    np.testing.assert_array_equal(out, got)
+
+
+def test_euler_cromer_entry_matches_article_loop():
+    """The euler-cromer entry on the common rows == the article's loop (its
+    own reference: the scheme drifts from the true solution)."""
+    g, dt, N = 9.81, 0.01, 400
+    theta0, omega0, length = map(np.array, zip(*COMMON))
+    solver = SOLVERS["euler-cromer"]
+    got = solver(theta0, omega0, length, 1.0, g=g, dt=dt, n_steps=N)
+    for row, case in zip(got, COMMON):
+        np.testing.assert_allclose(row[1:], article_loop(*case, g, dt, N)[:N - 1],
+                                   rtol=0, atol=1e-12)
+    out = np.empty_like(got)
+    for _ in solver.tiles(theta0, omega0, length, np.ones(4), g=g, dt=dt, out=out):
+        pass
+    np.testing.assert_array_equal(out, got)
+
+
+def test_exact_tiles_fit_in_cache_and_cover_the_rows():
+    """The closed form yields tiles of TILE_ROWS rows, in order, each finished
+    when yielded (so noise can be added while it is in cache)."""
+    from pendsk.physics.arrays import TILE_ROWS
+
+    n = 2 * TILE_ROWS + 5
+    theta0 = np.linspace(-2.0, 2.0, n)
+    out = np.full((n, 7), np.nan)
+    seen = []
+    for rows in pendsk.physics.closed_form.exact_tiles(theta0, 0.0 * theta0,
+                                                       1.0 + 0 * theta0, out=out):
+        assert np.isfinite(out[rows]).all() and np.isnan(out[rows.stop:]).all()
+        seen.append((rows.start, rows.stop))
+    assert seen == [(0, TILE_ROWS), (TILE_ROWS, 2 * TILE_ROWS), (2 * TILE_ROWS, n)]
+
+
+def test_exact_rows_do_not_depend_on_their_neighbours():
+    """A row alone, in a batch with rows needing many more harmonics (near the
+    separatrix) and in another order: the same to 1e-14."""
+    rng = np.random.default_rng(3)
+    theta0 = np.concatenate([rng.uniform(-1.5, 1.5, 300), [179.9 * DEG, -179.5 * DEG]])
+    omega0 = rng.uniform(-0.5, 0.5, theta0.size) * (np.abs(theta0) < 3)
+    kw = dict(g=9.81, dt=0.01, n_steps=60)
+    batch = exact(theta0, omega0, 1.0, **kw)
+    order = rng.permutation(theta0.size)
+    np.testing.assert_allclose(exact(theta0[order], omega0[order], 1.0, **kw),
+                               batch[order], rtol=0, atol=1e-14)
+    for i in (0, 150, 300, 301):
+        np.testing.assert_allclose(exact(theta0[i:i + 1], omega0[i:i + 1], 1.0, **kw)[0],
+                                   batch[i], rtol=0, atol=1e-14, err_msg=f"row {i}")
+
+
+def test_exact_accepts_a_non_contiguous_out_and_a_prime_number_of_steps():
+    """out may be any float64 array of the right shape; n_steps with no divisor
+    near its square root (a padded grid) gives the same samples."""
+    theta0, omega0 = np.array([0.4, -1.0, 2.0]), np.array([0.1, 0.0, -0.3])
+    full = exact(theta0, omega0, 1.2, n_steps=300)
+    fortran = np.asfortranarray(np.empty((3, 293)))
+    assert exact(theta0, omega0, 1.2, n_steps=293, out=fortran) is fortran
+    np.testing.assert_allclose(fortran, full[:, :293], rtol=0, atol=1e-13)
+
+
+def test_solver_calls_cut_subsets_on_noise_block_edges():
+    """A subset of rows goes to the closed form per noise block (the same rows
+    together whatever the threads); the integrators take it at once."""
+    from pendsk.physics.solvers import NOISE_ROWS
+
+    rows = np.array([1, 5, NOISE_ROWS + 2, 2 * NOISE_ROWS + 7])
+    calls = SOLVERS["exact"].calls(rows, 3 * NOISE_ROWS)
+    assert [c.tolist() for c in calls] == [[1, 5], [NOISE_ROWS + 2], [2 * NOISE_ROWS + 7]]
+    assert [c.tolist() for c in SOLVERS["rk4"].calls(rows, 3 * NOISE_ROWS)] == [rows.tolist()]
+    assert SOLVERS["exact"].calls(None, 5000) == [slice(0, 5000)]

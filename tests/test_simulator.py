@@ -288,3 +288,57 @@ def test_rejects_bad_rows(data, match):
 def test_rejects_bad_hyperparameters(params, match):
     with pytest.raises(ValueError, match=match):
         PendulumSimulator(**params).fit(PARAMS)
+
+
+def _noisy_rows(n=5000):
+    """Rows over several noise blocks, some going over the top (a mixed plan)."""
+    rng = np.random.default_rng(0)
+    rows = np.column_stack([rng.uniform(-2, 2, n), rng.uniform(-1, 1, n),
+                            rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n)])
+    rows[::9, 1] = 9.0
+    return rows
+
+
+@pytest.mark.parametrize("method", ["auto", "rk4"])
+def test_n_jobs_gives_bit_identical_output(method):
+    """n_jobs = 1, 2, -1, None and a joblib context give the same bits, noise
+    included (noise seeded per block of 2048 rows)."""
+    from joblib import parallel_config
+
+    rows = _noisy_rows()
+    kw = dict(n_steps=12, noise_std=0.01, noise_growth=0.1, random_state=4, method=method)
+    one = PendulumSimulator(n_jobs=1, **kw).fit(rows).transform(rows)
+    for n_jobs in (2, -1, None):
+        assert_array_equal(PendulumSimulator(n_jobs=n_jobs, **kw).fit(rows).transform(rows),
+                           one, err_msg=f"n_jobs={n_jobs}")
+    with parallel_config(n_jobs=2):
+        assert_array_equal(PendulumSimulator(**kw).fit(rows).transform(rows), one)
+    sim = PendulumSimulator(n_jobs=2, **kw).fit(rows)
+    assert_array_equal(sim.sample(3000, random_state=1),
+                       sim.set_params(n_jobs=1).sample(3000, random_state=1))
+
+
+def test_n_jobs_default_and_passed_to_simulate(monkeypatch):
+    """n_jobs defaults to None (one thread, scikit-learn's convention) and
+    reaches the physics layer."""
+    import pendsk._simulator as module
+
+    assert PendulumSimulator().get_params()["n_jobs"] is None
+    seen = []
+
+    def spy(*args, n_jobs=None, **kwargs):
+        seen.append(n_jobs)
+        return simulate(*args, n_jobs=n_jobs, **kwargs)
+
+    monkeypatch.setattr(module, "simulate", spy)
+    PendulumSimulator(n_steps=3, n_jobs=-1).fit(PARAMS).transform(PARAMS)
+    PendulumSimulator(n_steps=3).fit(PARAMS).sample(2)
+    assert seen == [-1, None]
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2", True, -1.0])
+def test_rejects_bad_n_jobs(n_jobs):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="n_jobs"):
+        PendulumSimulator(n_jobs=n_jobs).fit(PARAMS)

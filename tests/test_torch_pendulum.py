@@ -18,7 +18,8 @@ import torch
 from scipy.special import ellipj as scipy_ellipj
 from scipy.special import ellipkm1
 
-from pendsk.physics.solvers import elliptic_parameter, exact, rk4
+from pendsk.physics.closed_form import elliptic_parameter, exact
+from pendsk.physics.integrators import rk4
 from pendsk.physics.torch_pendulum import ellipj, pendulum_trajectory, pendulum_trajectory_uniform
 
 G = 10.0

@@ -11,7 +11,12 @@ are what a trajectory shows, so they are the factors a generative model of
 trajectories can identify.
 
 The functions take one value, or one array, per trajectory and need only
-numpy and scipy.
+numpy and scipy.  The trajectories themselves come from the modules of
+this package: :mod:`~pendsk.physics.closed_form` (the closed form),
+:mod:`~pendsk.physics.integrators` (RK4 and the article's Euler-Cromer),
+:mod:`~pendsk.physics.solvers` (the table of solvers by name, the
+``"auto"`` planner, observation noise and threads, behind
+:class:`~pendsk.PendulumSimulator`).
 
 Examples
 --------
@@ -24,6 +29,6 @@ Examples
 True
 """
 
-from .solvers import amplitude, elliptic_parameter, period
+from .closed_form import amplitude, elliptic_parameter, period
 
 __all__ = ["amplitude", "elliptic_parameter", "period"]

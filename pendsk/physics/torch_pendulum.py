@@ -320,7 +320,7 @@ def pendulum_trajectory(theta0, omega0, natural_frequency, t):
     ``t = 0, 0.5, 2``:
 
     >>> import numpy as np
-    >>> from pendsk.physics.solvers import exact
+    >>> from pendsk.physics.closed_form import exact
     >>> ref = exact([0.5, 1.0], [0.0, 1.0], 10.0 / np.array([9.0, 4.0]), g=10.0,
     ...             dt=0.5, n_steps=5)[:, [0, 1, 4]]
     >>> bool(np.abs(theta.detach().numpy() - ref).max() < 1e-12)
@@ -385,7 +385,7 @@ def pendulum_trajectory_uniform(theta0, omega0, natural_frequency, dt, n_steps):
     --------
     >>> import numpy as np
     >>> import torch
-    >>> from pendsk.physics.solvers import exact
+    >>> from pendsk.physics.closed_form import exact
     >>> from pendsk.physics.torch_pendulum import pendulum_trajectory_uniform
     >>> theta0 = torch.tensor([0.5, 1.0], requires_grad=True)
     >>> w = torch.tensor([3.0, 2.0], requires_grad=True)
