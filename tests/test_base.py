@@ -1,10 +1,10 @@
-"""The shared neural-estimator machinery (pendsk/_base.py).
+"""The shared neural-estimator machinery (pendsk/_neural/).
 
-Every behaviour here is inherited by the four neural estimators, so each
+Every behaviour here is inherited by the five neural estimators, so each
 test runs on each of them that has it: seeding, the caller's RNG state and
 arrays, clone, validation of X and of the hyperparameters, batch
 invariance, fitted-state checks, partial_fit / warm_start, early stopping,
-the learning-rate schedule, callbacks and verbosity, and the two
+the learning-rate schedule, callbacks and verbosity, and the three
 generators' ``sample``.  Pickling is tested in test_persistence.py,
 interrupted and diverging fits in test_faults.py.  An estimator's output
 is its predictions, its codes and their decoding, or its samples for a

@@ -33,18 +33,17 @@ from sklearn.pipeline import make_pipeline
 
 import pendsk
 import pendsk.parallel
-from pendsk import (BetaVAE, GaussianRegressor, PendulumSimulator, TrajectoryGAN,
-                    TrajectoryRegressor)
-from pendsk.datasets import make_pendulum, make_pendulum_regression
+from conftest import DT, N_STEPS, small
+from pendsk import BetaVAE, PendulumSimulator
+from pendsk.datasets import make_pendulum_regression
 from pendsk.parallel import simulate_blocks
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-#: 5 s of motion in 50 steps.
-N_STEPS, DT = 50, 0.1
-TINY_NET = dict(max_epochs=3, batch_size=32, random_state=0)
+#: The networks train for 3 epochs: the searches compare, they need not learn.
+EPOCHS = 3
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +92,7 @@ def test_grid_search_trajectory_regressor_on_dask_equals_serial(client):
 
     def make_search():
         return GridSearchCV(
-            TrajectoryRegressor(hidden_layer_sizes=(16,), **TINY_NET),
+            small("TrajectoryRegressor", max_epochs=EPOCHS),
             {"lr": [1e-3, 1e-2], "activation": ["silu", "tanh"]}, cv=3,
             error_score="raise")
     _same_search(client, make_search, X, y)
@@ -105,7 +104,7 @@ def test_randomized_search_gaussian_regressor_on_dask_equals_serial(client):
 
     def make_search():
         return RandomizedSearchCV(
-            GaussianRegressor(hidden_layer_sizes=(16,), **TINY_NET),
+            small("GaussianRegressor", max_epochs=EPOCHS),
             {"noise": ["heteroscedastic", "homoscedastic"], "lr": loguniform(1e-3, 3e-2)},
             n_iter=3, cv=2, random_state=0, error_score="raise")
     serial, on_dask = _same_search(client, make_search, X, y)
@@ -114,16 +113,15 @@ def test_randomized_search_gaussian_regressor_on_dask_equals_serial(client):
 
 
 @pytest.fixture(scope="module")
-def trajectories():
-    X, factors = make_pendulum(n_samples=60, n_steps=N_STEPS, dt=DT, noise_std=0.01,
-                               noise_growth=0.0, random_state=0)
-    return X, factors
+def trajectories(shared_trajectories):
+    """60 "clean" trajectories with their physical factors."""
+    return shared_trajectories("clean", 60, 0)
 
 
 def test_grid_search_beta_vae_on_dask_equals_serial(client, trajectories):
     def make_search():
         return GridSearchCV(
-            BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), lr=1e-2, **TINY_NET),
+            small("BetaVAE", max_epochs=EPOCHS),
             {"beta": [1.0, 4.0], "latent_dim": [2, 3]}, cv=2, error_score="raise")
     _same_search(client, make_search, trajectories[0])
 
@@ -131,7 +129,7 @@ def test_grid_search_beta_vae_on_dask_equals_serial(client, trajectories):
 def test_grid_search_trajectory_gan_on_dask_equals_serial(client, trajectories):
     def make_search():
         return GridSearchCV(
-            TrajectoryGAN(hidden_layer_sizes=(16, 16), lr=1e-3, **TINY_NET),
+            small("TrajectoryGAN", max_epochs=EPOCHS),
             {"n_critic": [1, 3], "loss": ["wgan-gp", "wgan-clip"]}, cv=2,
             error_score="raise")
     _same_search(client, make_search, trajectories[0])
@@ -145,7 +143,7 @@ def test_pipeline_simulator_then_vae_on_dask_equals_serial(client, trajectories)
     def make_search():
         pipe = make_pipeline(
             PendulumSimulator(n_steps=N_STEPS, noise_std=0.01, random_state=0),
-            BetaVAE(latent_dim=2, hidden_layer_sizes=(16,), lr=1e-2, **TINY_NET))
+            small("BetaVAE", latent_dim=2, max_epochs=EPOCHS))
         return GridSearchCV(pipe, {"pendulumsimulator__dt": [0.05, 0.1]}, cv=2,
                             error_score="raise")
     serial, _ = _same_search(client, make_search, factors)

@@ -7,7 +7,7 @@ arrive) leaves a usable, partially trained estimator: skorch's
 A loss that turns NaN or infinite stops ``fit`` with a ValueError naming
 the epoch.  An interrupted fit resumes with ``warm_start=True`` from the
 interrupted weights and optimizer state.  Every test runs on each of the
-four neural estimators.
+five neural estimators.
 """
 
 import copy

@@ -6,11 +6,11 @@ and optimizers, the alternating critic / generator steps, the history, early
 stopping, ``sample`` and ``score``, settings a warm start changes,
 and scikit-learn composition.  The machinery every neural estimator shares
 (seeding, sample's seeding, validation, warm starts, early stopping, the
-caller's state) is tested in test_base.py on all four; pickling in
+caller's state) is tested in test_base.py on all five; pickling in
 test_persistence.py; scikit-learn's generic checks run in test_common.py.
 
-Models are fitted once per module and shared: what needs a trained GAN
-uses the LEARN runs (the slow tests), the rest tiny ones.
+Models are fitted once per session and shared (conftest.shared_fit): what
+needs a trained GAN uses the LEARN runs (the slow tests), the rest QUICK ones.
 """
 
 import copy
@@ -22,40 +22,30 @@ import torch
 from numpy.testing import assert_allclose
 from sklearn.model_selection import GridSearchCV
 
-from pendsk import TrajectoryGAN, _gan
+from conftest import N_STEPS, learn, quick
+from pendsk import TrajectoryGAN
+from pendsk._gan import estimator as gan_estimator
 from pendsk._gan.networks import NonSaturatingLoss, WassersteinLoss
-from pendsk.datasets import make_pendulum
 from pendsk.metrics import maximum_mean_discrepancy
 
-#: 5 s of motion (about two periods) in 50 steps, nearly noise-free.
-N_STEPS, DT = 50, 0.1
-DATA = dict(n_steps=N_STEPS, dt=DT, noise_std=0.01, noise_growth=0.0)
-#: A run that learns the trajectories (about a second per fit).
-LEARN = dict(max_epochs=100, lr=1e-3, batch_size=32, random_state=0)
-#: Small, fast settings where the quality of the fit is not the point.
-TINY = dict(hidden_layer_sizes=(16, 32), max_epochs=3, lr=1e-3, batch_size=32,
-            random_state=0)
+
+@pytest.fixture(scope="module")
+def split(shared_trajectories):
+    """Training and held-out "clean" trajectories (200 each)."""
+    return shared_trajectories("clean", 200, 0)[0], shared_trajectories("clean", 200, 1)[0]
 
 
 @pytest.fixture(scope="module")
-def data():
-    """Training and held-out trajectories."""
-    X, _ = make_pendulum(n_samples=200, random_state=0, **DATA)
-    X_test, _ = make_pendulum(n_samples=200, random_state=1, **DATA)
-    return X, X_test
-
-
-@pytest.fixture(scope="module")
-def gan(data):
+def gan(split, shared_fit):
     """The default GAN (non-saturating loss, R1) trained on the training
     trajectories."""
-    return TrajectoryGAN(**LEARN).fit(data[0])
+    return shared_fit(learn("TrajectoryGAN"), split[0])
 
 
 @pytest.fixture(scope="module")
-def gan_gp(data):
+def gan_gp(split, shared_fit):
     """A WGAN-GP trained on the training trajectories."""
-    return TrajectoryGAN(loss="wgan-gp", **LEARN).fit(data[0])
+    return shared_fit(learn("TrajectoryGAN", loss="wgan-gp"), split[0])
 
 
 #: The three losses; "ns-r1" is the default.
@@ -63,16 +53,17 @@ LOSSES = ["ns-r1", "wgan-gp", "wgan-clip"]
 
 
 @pytest.fixture(scope="module")
-def tiny(data):
+def tiny(split, shared_fit):
     """A briefly trained GAN per loss (the default one without ``loss=``)."""
-    return {loss: TrajectoryGAN(**TINY, **({} if loss == "ns-r1" else {"loss": loss}))
-            .fit(data[0]) for loss in LOSSES}
+    return {loss: shared_fit(quick("TrajectoryGAN", **({} if loss == "ns-r1" else
+                                                       {"loss": loss})), split[0])
+            for loss in LOSSES}
 
 
 @pytest.fixture(scope="module")
-def gan_clip(data):
+def gan_clip(split, shared_fit):
     """The article's weight-clipping WGAN, briefly trained."""
-    return TrajectoryGAN(loss="wgan-clip", **{**LEARN, "max_epochs": 10}).fit(data[0])
+    return shared_fit(learn("TrajectoryGAN", loss="wgan-clip", max_epochs=10), split[0])
 
 
 def _mean_mmd(X_test, draw, n_draws=5):
@@ -101,9 +92,9 @@ def _step_counts(history, epochs=slice(None)):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["gan", "gan_gp"])
-def test_samples_beat_an_independent_gaussian_per_time_step(name, data, request):
+def test_samples_beat_an_independent_gaussian_per_time_step(name, split, request):
     model = request.getfixturevalue(name)
-    X, X_test = data
+    X, X_test = split
     n = len(X_test)
     generated = _mean_mmd(X_test, lambda seed: model.sample(n, random_state=seed))
     gaussian = _mean_mmd(X_test, _gaussian_draw(X, n))
@@ -114,8 +105,8 @@ def test_samples_beat_an_independent_gaussian_per_time_step(name, data, request)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, rel", [("gan", 0.3), ("gan_gp", 0.6)])
-def test_samples_are_smooth_trajectories(name, rel, data, request):
-    X, _ = data
+def test_samples_are_smooth_trajectories(name, rel, split, request):
+    X, _ = split
     samples = request.getfixturevalue(name).sample(500, random_state=0)
     # as smooth as the data: mean |step-to-step change| (WGAN-GP's samples
     # are rougher than the default loss's over several seeds, hence its
@@ -151,8 +142,8 @@ def test_wgan_gp_trains_the_wasserstein_loss_with_its_penalty(tiny):
     ("wgan-gp", "gradient_penalty", 10.0),
     ("wgan-clip", None, 0.0),
 ])
-def test_each_loss_adds_its_penalty_with_its_weight(data, monkeypatch, loss, spied, weight):
-    X, _ = data
+def test_each_loss_adds_its_penalty_with_its_weight(split, monkeypatch, loss, spied, weight):
+    X, _ = split
     calls = {"r1_penalty": 0, "gradient_penalty": 0}
 
     def spy(name):
@@ -161,8 +152,8 @@ def test_each_loss_adds_its_penalty_with_its_weight(data, monkeypatch, loss, spi
             return torch.tensor(0.25)
         return penalty
     for name in calls:
-        monkeypatch.setattr(_gan, name, spy(name))
-    model = TrajectoryGAN(loss=loss, **TINY).fit(X)
+        monkeypatch.setattr(gan_estimator, name, spy(name))
+    model = quick("TrajectoryGAN", loss=loss).fit(X)
     critic_steps = _step_counts(model.history_)[1]
     assert calls == {name: critic_steps if name == spied else 0 for name in calls}
     assert_allclose(np.array(model.history_[:, "train_loss"])
@@ -170,10 +161,11 @@ def test_each_loss_adds_its_penalty_with_its_weight(data, monkeypatch, loss, spi
                     weight * 0.25, rtol=1e-5, atol=1e-6)
 
 
-def test_gp_weight_zero_turns_the_penalty_off(data, monkeypatch):
-    X, _ = data
-    monkeypatch.setattr(_gan, "r1_penalty", lambda *a: pytest.fail("penalty computed"))
-    model = TrajectoryGAN(gp_weight=0.0, **TINY).fit(X)
+def test_gp_weight_zero_turns_the_penalty_off(split, monkeypatch):
+    X, _ = split
+    monkeypatch.setattr(gan_estimator, "r1_penalty",
+                        lambda *a: pytest.fail("penalty computed"))
+    model = quick("TrajectoryGAN", gp_weight=0.0).fit(X)
     assert_allclose(model.history_[:, "train_loss"], model.history_[:, "critic_loss"])
 
 
@@ -189,9 +181,9 @@ def test_wgan_clip_trains_with_clipped_critic_weights_and_rmsprop(gan_clip):
     assert type(gan_clip.net_.critic_optimizer_) is torch.optim.RMSprop
 
 
-def test_wgan_clip_respects_a_custom_clip_value(data):
-    X, _ = data
-    model = TrajectoryGAN(loss="wgan-clip", clip_value=0.05, **TINY).fit(X)
+def test_wgan_clip_respects_a_custom_clip_value(split):
+    X, _ = split
+    model = quick("TrajectoryGAN", loss="wgan-clip", clip_value=0.05).fit(X)
     critic = model.net_.module_.critic.parameters()
     # (the float32 weights hold 0.05 rounded: 0.05000000075)
     assert max(p.detach().abs().max().item() for p in critic) <= np.float32(0.05)
@@ -229,8 +221,8 @@ def test_the_two_optimizers_hold_the_generator_and_the_critic(loss, tiny):
     ("wgan-gp", lambda rng, shape: rng.standard_normal(shape)),
     ("wgan-clip", lambda rng, shape: rng.uniform(-1.0, 1.0, shape)),
 ])
-def test_sample_decodes_the_losss_noise_in_the_units_of_X(data, tiny, loss, draw):
-    X, _ = data
+def test_sample_decodes_the_losss_noise_in_the_units_of_X(split, tiny, loss, draw):
+    X, _ = split
     model = tiny[loss]
     z = draw(np.random.RandomState(3), (6, model.latent_dim))
     generator = copy.deepcopy(model.net_.module_.generator).to(torch.float64)
@@ -245,17 +237,17 @@ def test_sample_decodes_the_losss_noise_in_the_units_of_X(data, tiny, loss, draw
 # --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n_critic", [1, 3])
-def test_one_generator_step_per_n_critic_critic_steps(data, n_critic):
-    X, _ = data
+def test_one_generator_step_per_n_critic_critic_steps(split, n_critic):
+    X, _ = split
     # 192 rows, batches of 16: 12 critic steps per epoch
-    model = TrajectoryGAN(n_critic=n_critic, **{**TINY, "batch_size": 16}).fit(X[:192])
+    model = quick("TrajectoryGAN", n_critic=n_critic, batch_size=16).fit(X[:192])
     for epoch in range(3):
         assert _step_counts(model.history_, slice(epoch, epoch + 1)) == (12 // n_critic, 12)
 
 
-def test_generator_steps_on_batches_0_k_2k_of_every_epoch(data):
-    X, _ = data
-    model = TrajectoryGAN(n_critic=5, **{**TINY, "max_epochs": 10}).fit(X)
+def test_generator_steps_on_batches_0_k_2k_of_every_epoch(split):
+    X, _ = split
+    model = quick("TrajectoryGAN", n_critic=5, max_epochs=10).fit(X)
     generator, critic = _step_counts(model.history_)
     batches = math.ceil(200 / 32)  # 7: the generator steps on batches 0 and 5
     assert critic == 10 * batches
@@ -265,8 +257,8 @@ def test_generator_steps_on_batches_0_k_2k_of_every_epoch(data):
         assert steps == [i % 5 == 0 for i in range(batches)]
 
 
-def test_history_has_the_losses_of_every_epoch(data):
-    X, _ = data
+def test_history_has_the_losses_of_every_epoch(split):
+    X, _ = split
     # the default batch size: 4 batches per epoch, fewer than n_critic=5
     model = TrajectoryGAN(hidden_layer_sizes=(16, 32), max_epochs=10,
                           random_state=0).fit(X)
@@ -289,12 +281,12 @@ def test_train_loss_is_the_critic_loss_plus_the_penalty(tiny):
 
 
 @pytest.mark.slow
-def test_early_stopping_keeps_a_trained_generator(data):
+def test_early_stopping_keeps_a_trained_generator(split):
     """The restored weights must be a model worth keeping: at least as good
     as a per-time-step Gaussian (which the same run without early stopping
     beats by half, see test_samples_beat_an_independent_gaussian_per_time_step)."""
-    X, X_test = data
-    model = TrajectoryGAN(early_stopping=True, **LEARN).fit(X)
+    X, X_test = split
+    model = learn("TrajectoryGAN", early_stopping=True).fit(X)
     n = len(X_test)
     generated = _mean_mmd(X_test, lambda seed: model.sample(n, random_state=seed))
     gaussian = _mean_mmd(X_test, _gaussian_draw(X, n))
@@ -305,8 +297,8 @@ def test_early_stopping_keeps_a_trained_generator(data):
 # score
 # --------------------------------------------------------------------------
 
-def test_score_is_minus_the_mmd_to_seeded_samples(tiny, data):
-    gan, (_, X_test) = tiny["ns-r1"], data
+def test_score_is_minus_the_mmd_to_seeded_samples(tiny, split):
+    gan, (_, X_test) = tiny["ns-r1"], split
     score = gan.score(X_test)
     assert isinstance(score, float)
     expected = -maximum_mean_discrepancy(X_test, gan.sample(len(X_test), random_state=0))
@@ -317,8 +309,8 @@ def test_score_is_minus_the_mmd_to_seeded_samples(tiny, data):
 
 
 @pytest.mark.slow
-def test_score_ranks_real_trajectories_above_noise_and_shuffled_ones(gan, data):
-    X, X_test = data
+def test_score_ranks_real_trajectories_above_noise_and_shuffled_ones(gan, split):
+    X, X_test = split
     real = gan.score(X_test)
     shuffled = gan.score(X_test[:, np.random.RandomState(0).permutation(N_STEPS)])
     noise = gan.score(_gaussian_draw(X, len(X_test))(0))
@@ -326,19 +318,19 @@ def test_score_ranks_real_trajectories_above_noise_and_shuffled_ones(gan, data):
     assert real > shuffled + 0.1
 
 
-def test_score_needs_two_rows(tiny, data):
+def test_score_needs_two_rows(tiny, split):
     # (the other bad X: test_base.py::test_methods_reject_bad_X)
     with pytest.raises(ValueError, match="at least 2 rows in X, got 1"):
-        tiny["ns-r1"].score(data[1][:1])
+        tiny["ns-r1"].score(split[1][:1])
 
 
 # --------------------------------------------------------------------------
 # continuing to train
 # --------------------------------------------------------------------------
 
-def test_warm_start_uses_a_changed_n_critic(data):
-    X, _ = data
-    model = TrajectoryGAN(n_critic=3, warm_start=True, **{**TINY, "batch_size": 16})
+def test_warm_start_uses_a_changed_n_critic(split):
+    X, _ = split
+    model = quick("TrajectoryGAN", n_critic=3, warm_start=True, batch_size=16)
     model.fit(X[:192])
     assert _step_counts(model.history_) == (12, 36)
     # n_critic sets the training steps, not the network: the next fit uses it
@@ -350,9 +342,9 @@ def test_warm_start_uses_a_changed_n_critic(data):
         assert all(state["step"].item() == steps for state in optimizer.state.values())
 
 
-def test_warm_start_uses_a_changed_clip_value(data):
-    X, _ = data
-    model = TrajectoryGAN(loss="wgan-clip", clip_value=0.05, warm_start=True, **TINY).fit(X)
+def test_warm_start_uses_a_changed_clip_value(split):
+    X, _ = split
+    model = quick("TrajectoryGAN", loss="wgan-clip", clip_value=0.05, warm_start=True).fit(X)
     model.set_params(clip_value=0.002).fit(X)
     critic = model.net_.module_.critic.parameters()
     assert max(p.detach().abs().max().item() for p in critic) <= np.float32(0.002)
@@ -362,9 +354,9 @@ def test_warm_start_uses_a_changed_clip_value(data):
 # scikit-learn composition
 # --------------------------------------------------------------------------
 
-def test_grid_search_tunes_n_critic_by_the_score(data):
-    X, _ = data
-    search = GridSearchCV(TrajectoryGAN(**TINY), {"n_critic": [1, 5]}, cv=2).fit(X)
+def test_grid_search_tunes_n_critic_by_the_score(split):
+    X, _ = split
+    search = GridSearchCV(quick("TrajectoryGAN"), {"n_critic": [1, 5]}, cv=2).fit(X)
     scores = search.cv_results_["mean_test_score"]
     assert scores.shape == (2,) and np.all(np.isfinite(scores))
     assert search.best_score_ == pytest.approx(scores.max())

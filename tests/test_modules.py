@@ -1,5 +1,7 @@
-"""The torch networks of pendsk._modules: MLP, GaussianMLP, GaussianNLLLoss,
-and the GAN losses and penalties.
+"""The torch networks: MLP (pendsk/_neural/layers.py), GaussianMLP and
+GaussianNLLLoss (pendsk/_regression/networks.py), the GAN losses and
+penalties (pendsk/_gan/networks.py), and the VAE's total correlation and
+ELBO loss (pendsk/_latent/vae_network.py).
 
 Plain torch, no estimator: layer structure, the (mean, variance) output of
 each noise mode, exact fixed variances in float32 and float64, and the loss

@@ -11,8 +11,9 @@ physics cannot describe), the likelihood, and the API (names, bad input,
 fitted state after set_params, pickling).  scikit-learn's generic checks
 run in test_common.py.
 
-One model is trained per module (a few seconds) and shared; the damped
-test trains its own.
+The trained model (a few seconds) and the briefly trained one are fitted
+once per session and shared (conftest.shared_fit); the damped test trains
+its own.
 """
 
 import copy
@@ -23,36 +24,30 @@ import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
+from conftest import TRAJECTORIES, learn, quick
 from pendsk import PendulumSimulator
-from pendsk import PhysicsVAE
 from pendsk.physics.estimates import integral_fit, pendulum_estimates
-from pendsk.datasets import make_pendulum
 
-#: 5 s of motion (about two periods) in 100 steps, 0.01 rad of noise.
-N_STEPS, DT, G = 100, 0.05, 10.0
-DATA = dict(n_steps=N_STEPS, dt=DT, g=G, noise_std=0.01, noise_growth=0.0)
-#: A run that learns the trajectories (a few seconds).
-LEARN = dict(aux_dim=1, dt=DT, hidden_layer_sizes=(32,), max_epochs=40, random_state=0)
-#: Small, fast settings where the quality of the fit is not the point.
-TINY = dict(aux_dim=1, dt=DT, hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+#: 5 s of motion (about two periods) in 100 steps at g = 10, 0.01 rad of
+#: noise: the "physics" trajectories.
+N_STEPS, DT, G = (TRAJECTORIES["physics"][key] for key in ("n_steps", "dt", "g"))
 
 
 @pytest.fixture(scope="module")
-def data():
-    """Training and held-out trajectories with their physical factors."""
-    X, factors = make_pendulum(n_samples=200, random_state=0, **DATA)
-    X_test, factors_test = make_pendulum(n_samples=100, random_state=1, **DATA)
-    return X, factors, X_test, factors_test
+def split(shared_trajectories):
+    """Training (200) and held-out (100) trajectories with their physical
+    factors."""
+    return (*shared_trajectories("physics", 200, 0), *shared_trajectories("physics", 100, 1))
 
 
 @pytest.fixture(scope="module")
-def vae(data):
-    return PhysicsVAE(**LEARN).fit(data[0])
+def vae(split, shared_fit):
+    return shared_fit(learn("PhysicsVAE"), split[0])
 
 
 @pytest.fixture(scope="module")
-def tiny(data):
-    return PhysicsVAE(**TINY).fit(data[0])
+def tiny(split, shared_fit):
+    return shared_fit(quick("PhysicsVAE"), split[0])
 
 
 def _truth(factors):
@@ -130,8 +125,8 @@ def test_integral_fit_estimates_the_damping_rate():
 # A trained model: inference, uncertainty, traversals, counterfactuals
 # --------------------------------------------------------------------------
 
-def test_inferred_parameters_correlate_with_the_truth(vae, data):
-    *_, X_test, factors_test = data
+def test_inferred_parameters_correlate_with_the_truth(vae, split):
+    *_, X_test, factors_test = split
     codes = vae.transform(X_test)
     truth = _truth(factors_test)
     for i in range(3):
@@ -140,16 +135,16 @@ def test_inferred_parameters_correlate_with_the_truth(vae, data):
     assert np.all(np.abs(codes[:, :3] - truth) < [0.015, 0.05, 0.01])
 
 
-def test_reconstruction_is_close_to_the_noise_free_truth(vae, data):
-    *_, X_test, factors_test = data
+def test_reconstruction_is_close_to_the_noise_free_truth(vae, split):
+    *_, X_test, factors_test = split
     clean = _simulate(_truth(factors_test))
     reconstruction = vae.inverse_transform(vae.transform(X_test))
     # the observation noise is 0.01 rad
     assert _rmse(reconstruction, clean) < 0.004
 
 
-def test_posterior_std_is_positive_and_tighter_than_the_prior(vae, data):
-    *_, X_test, _ = data
+def test_posterior_std_is_positive_and_tighter_than_the_prior(vae, split):
+    *_, X_test, _ = split
     mean, std = vae.transform(X_test, return_std=True)
     assert mean.shape == std.shape == (len(X_test), 4)
     assert_array_equal(mean, vae.transform(X_test))
@@ -158,8 +153,8 @@ def test_posterior_std_is_positive_and_tighter_than_the_prior(vae, data):
     assert np.all(std[:, :3] < 0.01 * vae.prior_std_)
 
 
-def test_frequency_traversal_keeps_the_amplitude_and_scales_the_period(vae, data):
-    *_, X_test, _ = data
+def test_frequency_traversal_keeps_the_amplitude_and_scales_the_period(vae, split):
+    *_, X_test, _ = split
     code = vae.transform(X_test[:1])[0]
     w = code[2]
     slow, fast = vae.traverse("natural_frequency", values=[w, 1.5 * w], z=code)
@@ -196,8 +191,8 @@ def test_traversal_moves_only_the_named_latent(vae):
                     atol=1e-12)
 
 
-def test_counterfactual_at_one_and_a_half_times_the_frequency(vae, data):
-    *_, X_test, _ = data
+def test_counterfactual_at_one_and_a_half_times_the_frequency(vae, split):
+    *_, X_test, _ = split
     codes = vae.transform(X_test[:20])
     counterfactuals = np.vstack([
         vae.traverse("natural_frequency", values=[1.5 * c[2]], z=c) for c in codes])
@@ -206,9 +201,9 @@ def test_counterfactual_at_one_and_a_half_times_the_frequency(vae, data):
     assert _rmse(counterfactuals, _simulate(moved)) < 0.005
 
 
-def test_correction_captures_damping_the_physics_leaves_out():
+def test_correction_captures_damping_the_physics_leaves_out(shared_trajectories):
     def damped(n_samples, seed):
-        _, factors = make_pendulum(n_samples=n_samples, random_state=seed, **DATA)
+        _, factors = shared_trajectories("physics", n_samples, seed)
         # per-row damping d in [0.05, 0.3]: with damping 1 and mass m / d the
         # decay rate is d / (m L^2), and mass acts only through it
         params = factors.copy()
@@ -219,7 +214,7 @@ def test_correction_captures_damping_the_physics_leaves_out():
         return clean + noise, factors, clean
     X, _, _ = damped(200, 0)
     X_test, factors_test, clean_test = damped(100, 1)
-    vae = PhysicsVAE(**LEARN).fit(X)
+    vae = learn("PhysicsVAE").fit(X)
     codes = vae.transform(X_test)
     with_correction = _rmse(vae.inverse_transform(codes), clean_test)
     physics_alone = _rmse(_without_correction(vae).inverse_transform(codes), clean_test)
@@ -230,8 +225,8 @@ def test_correction_captures_damping_the_physics_leaves_out():
         assert np.corrcoef(codes[:, i], truth[:, i])[0, 1] > 0.95
 
 
-def test_likelihood_prefers_real_trajectories(vae, data):
-    *_, X_test, _ = data
+def test_likelihood_prefers_real_trajectories(vae, split):
+    *_, X_test, _ = split
     shuffled = X_test[:, np.random.RandomState(0).permutation(N_STEPS)]
     elbo = vae.score_samples(X_test)
     assert elbo.shape == (len(X_test),)
@@ -253,8 +248,9 @@ def test_samples_come_from_the_fitted_prior(vae):
     assert_allclose(codes[:, :3].std(axis=0), vae.prior_std_, rtol=0.25)
 
 
-def test_prior_ranges_set_the_prior(data):
-    vae = PhysicsVAE(**TINY, theta0_range=(0.5, 1.5), frequency_range=(2.0, 3.2)).fit(data[0])
+def test_prior_ranges_set_the_prior(split):
+    vae = quick("PhysicsVAE", theta0_range=(0.5, 1.5),
+                frequency_range=(2.0, 3.2)).fit(split[0])
     assert_allclose(vae.prior_mean_[[0, 2]], [1.0, 2.6])
     assert_allclose(vae.prior_std_[[0, 2]], [1 / np.sqrt(12), 1.2 / np.sqrt(12)], rtol=1e-6)
     # omega0 from the data's estimates
@@ -268,7 +264,7 @@ def test_prior_ranges_set_the_prior(data):
 def test_feature_names_out(tiny):
     assert_array_equal(tiny.get_feature_names_out(),
                        ["theta0", "omega0", "natural_frequency", "aux0"])
-    vae = PhysicsVAE(**{**TINY, "aux_dim": 0}).fit(np.zeros((5, 10)) + np.arange(10))
+    vae = quick("PhysicsVAE", aux_dim=0).fit(np.zeros((5, 10)) + np.arange(10))
     assert_array_equal(vae.get_feature_names_out(), ["theta0", "omega0", "natural_frequency"])
 
 
@@ -281,9 +277,9 @@ def test_feature_names_out(tiny):
     (dict(aux_dim=-1), "aux_dim"),
     (dict(correction_weight=-1.0), "correction_weight"),
 ])
-def test_bad_hyperparameters_are_named(data, params, match):
+def test_bad_hyperparameters_are_named(split, params, match):
     with pytest.raises(ValueError, match=match):
-        PhysicsVAE(**{**TINY, **params}).fit(data[0])
+        quick("PhysicsVAE", **params).fit(split[0])
 
 
 @pytest.mark.parametrize("call, match", [
@@ -306,9 +302,9 @@ def test_bad_input_is_named(tiny, call, match):
         call(tiny)
 
 
-def test_methods_read_the_fitted_state_after_set_params(data):
-    X, *_ = data
-    vae = PhysicsVAE(**TINY).fit(X)
+def test_methods_read_the_fitted_state_after_set_params(split):
+    X, *_ = split
+    vae = quick("PhysicsVAE").fit(X)
     before = vae.transform(X[:5]), vae.traverse(2), vae.sample(3, random_state=0)
     vae.set_params(aux_dim=4, dt=0.01, theta0_range=(0.0, 0.1), hidden_layer_sizes=(4,))
     after = vae.transform(X[:5]), vae.traverse(2), vae.sample(3, random_state=0)
@@ -319,16 +315,16 @@ def test_methods_read_the_fitted_state_after_set_params(data):
         vae.partial_fit(X)
 
 
-def test_warm_start_continues_with_the_fitted_network(data):
-    X, *_ = data
-    vae = PhysicsVAE(**TINY, warm_start=True).fit(X)
+def test_warm_start_continues_with_the_fitted_network(split):
+    X, *_ = split
+    vae = quick("PhysicsVAE", warm_start=True).fit(X)
     n_epochs = len(vae.history_)
     vae.set_params(beta=2.0).fit(X)
     assert len(vae.history_) == 2 * n_epochs
 
 
-def test_pickle_round_trip(tiny, data):
-    *_, X_test, _ = data
+def test_pickle_round_trip(tiny, split):
+    *_, X_test, _ = split
     clone = pickle.loads(pickle.dumps(tiny))
     assert_array_equal(clone.transform(X_test), tiny.transform(X_test))
     assert_array_equal(clone.score_samples(X_test), tiny.score_samples(X_test))

@@ -9,9 +9,9 @@ arrays, partial_fit, warm start, early stopping, callbacks, input
 validation) is tested in test_base.py, pickling in test_persistence.py;
 scikit-learn's generic checks run in test_common.py.
 
-Models are fitted once per module and shared.  What needs a trained model
-learns from the article's data (the slow tests); the API is checked on the
-small regressors of conftest.py.
+Models are fitted once per session and shared (conftest.shared_fit).  What
+needs a trained model learns from the article's data (the LEARN runs, the
+slow tests); the API is checked on the small regressors of conftest.py.
 """
 
 import numpy as np
@@ -24,20 +24,20 @@ from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_sp
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from conftest import learn, quick
 from pendsk import GaussianRegressor, PendulumSimulator, TrajectoryRegressor
 from pendsk.datasets import make_pendulum, make_pendulum_regression
 
 #: The article's pointwise data at a coarser step: the same 5 s horizon.
 N_STEPS, DT = 200, 0.025
-#: A run that learns the dynamics (a few seconds per fit).
-LEARN = dict(max_epochs=60, lr=5e-3, random_state=0)
-#: Small, fast settings where the quality of the fit is not the point.
-SMALL = dict(hidden_layer_sizes=(32, 32), max_epochs=20, lr=5e-3, random_state=0)
 #: The two regressors, by class name.
 REGRESSORS = ["TrajectoryRegressor", "GaussianRegressor"]
-#: Whole trajectories of 50 steps from their 4 parameters.
-TRAJ = dict(hidden_layer_sizes=(32, 32), max_epochs=20, lr=5e-3, batch_size=32,
-            random_state=0)
+
+
+def quick_2d(cls_or_name, **overrides):
+    """A regressor of whole 50-step trajectories from their 4 parameters:
+    the QUICK settings with batches of 32."""
+    return quick(cls_or_name, batch_size=32, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -53,35 +53,35 @@ def pointwise():
 
 
 @pytest.fixture(scope="module")
-def trajectory_reg(pointwise):
+def trajectory_reg(pointwise, shared_fit):
     X_train, _, y_train, _, _ = pointwise
-    return TrajectoryRegressor(**LEARN).fit(X_train, y_train)
+    return shared_fit(learn("TrajectoryRegressor"), X_train, y_train)
 
 
 @pytest.fixture(scope="module")
-def gaussian_reg(pointwise):
+def gaussian_reg(pointwise, shared_fit):
     X_train, _, y_train, _, _ = pointwise
-    return GaussianRegressor(**LEARN).fit(X_train, y_train)
+    return shared_fit(learn("GaussianRegressor"), X_train, y_train)
 
 
 @pytest.fixture(scope="module")
-def trajectories():
+def targets_2d(shared_trajectories):
     """Parameter rows and their noisy 50-step trajectories: train and test."""
-    Y, F = make_pendulum(n_samples=300, n_steps=50, random_state=0)
-    Y_new, F_new = make_pendulum(n_samples=100, n_steps=50, random_state=1)
+    Y, F = shared_trajectories("noisy", 300, 0)
+    Y_new, F_new = shared_trajectories("noisy", 100, 1)
     return F, Y, F_new, Y_new
 
 
 @pytest.fixture(scope="module")
-def trajectory_reg_2d(trajectories):
-    F, Y, _, _ = trajectories
-    return TrajectoryRegressor(**TRAJ).fit(F, Y)
+def trajectory_reg_2d(targets_2d, shared_fit):
+    F, Y, _, _ = targets_2d
+    return shared_fit(quick_2d("TrajectoryRegressor"), F, Y)
 
 
 @pytest.fixture(scope="module")
-def gaussian_reg_2d(trajectories):
-    F, Y, _, _ = trajectories
-    return GaussianRegressor(**TRAJ).fit(F, Y)
+def gaussian_reg_2d(targets_2d, shared_fit):
+    F, Y, _, _ = targets_2d
+    return shared_fit(quick_2d("GaussianRegressor"), F, Y)
 
 
 # --------------------------------------------------------------------------
@@ -135,8 +135,8 @@ def test_predict_1d_shape_and_dtype(fitted_small, data):
     assert_array_equal(gaussian_reg.predict(X, return_std=False), mean)
 
 
-def test_predict_2d_shape_and_dtype(trajectory_reg_2d, gaussian_reg_2d, trajectories):
-    F, _, _, _ = trajectories
+def test_predict_2d_shape_and_dtype(trajectory_reg_2d, gaussian_reg_2d, targets_2d):
+    F, _, _, _ = targets_2d
     X = F[:7]
     assert trajectory_reg_2d.predict(X).shape == (7, 50)
     assert trajectory_reg_2d.predict(X).dtype == np.float64
@@ -147,8 +147,8 @@ def test_predict_2d_shape_and_dtype(trajectory_reg_2d, gaussian_reg_2d, trajecto
     assert_array_equal(gaussian_reg_2d.predict(X), mean)
 
 
-def test_predict_one_row_of_a_2d_target_keeps_both_axes(gaussian_reg_2d, trajectories):
-    F, _, _, _ = trajectories
+def test_predict_one_row_of_a_2d_target_keeps_both_axes(gaussian_reg_2d, targets_2d):
+    F, _, _, _ = targets_2d
     mean, std = gaussian_reg_2d.predict(F[:1], return_std=True)
     assert mean.shape == std.shape == (1, 50)
 
@@ -160,20 +160,20 @@ def test_predict_one_row_of_a_2d_target_keeps_both_axes(gaussian_reg_2d, traject
 @pytest.mark.slow
 def test_fixed_noise_gives_that_std_and_a_least_squares_fit(pointwise):
     X_train, X_test, y_train, _, _ = pointwise
-    fixed = GaussianRegressor(noise=0.1, **SMALL).fit(X_train, y_train)
+    fixed = quick("GaussianRegressor", noise=0.1).fit(X_train, y_train)
     mean, std = fixed.predict(X_test, return_std=True)
     assert_allclose(std, 0.1, rtol=1e-12)
     # NLL with a fixed variance is least squares up to a constant factor,
     # which Adam ignores: same init, same batches, (nearly) the same weights
-    lsq = TrajectoryRegressor(**SMALL).fit(X_train, y_train)
+    lsq = quick("TrajectoryRegressor").fit(X_train, y_train)
     assert_allclose(mean, lsq.predict(X_test), rtol=0, atol=1e-3)
 
 
-def test_fixed_noise_is_in_target_units_for_each_target(trajectories):
-    F, Y, _, _ = trajectories
+def test_fixed_noise_is_in_target_units_for_each_target(targets_2d):
+    F, Y, _, _ = targets_2d
     # targets of very different scales: the std stays the given one for all
     Y = Y * np.logspace(-1, 1, Y.shape[1])
-    reg = GaussianRegressor(noise=0.25, **dict(TRAJ, max_epochs=1)).fit(F, Y)
+    reg = quick_2d("GaussianRegressor", noise=0.25, max_epochs=1).fit(F, Y)
     _, std = reg.predict(F[:5], return_std=True)
     assert_allclose(std, 0.25, rtol=1e-12)
 
@@ -181,7 +181,7 @@ def test_fixed_noise_is_in_target_units_for_each_target(trajectories):
 @pytest.mark.slow
 def test_homoscedastic_std_is_constant_and_the_rms_residual(pointwise):
     X_train, X_test, y_train, _, _ = pointwise
-    reg = GaussianRegressor(noise="homoscedastic", **LEARN).fit(X_train, y_train)
+    reg = learn("GaussianRegressor", noise="homoscedastic").fit(X_train, y_train)
     _, std_test = reg.predict(X_test, return_std=True)
     assert_allclose(std_test, std_test[0], rtol=1e-12)
     mean, std = reg.predict(X_train, return_std=True)
@@ -194,7 +194,7 @@ def test_homoscedastic_std_is_one_per_target():
     # 5 s trajectories whose noise grows from 0.05 to 0.54 along them
     Y, F = make_pendulum(n_samples=300, n_steps=50, dt=0.1, noise_std=0.05,
                          random_state=0)
-    reg = GaussianRegressor(noise="homoscedastic", **dict(TRAJ, max_epochs=60, lr=1e-2))
+    reg = quick_2d("GaussianRegressor", noise="homoscedastic", max_epochs=60, lr=1e-2)
     mean, std = reg.fit(F, Y).predict(F, return_std=True)
     assert_allclose(std, np.broadcast_to(std[0], std.shape), rtol=1e-12)
     # each target's std is its RMS residual
@@ -205,7 +205,7 @@ def test_homoscedastic_std_is_one_per_target():
 @pytest.mark.parametrize("noise", [0, -1, -0.1, "bogus", None, np.inf, np.nan, [0.1],
                                    True])
 def test_bad_noise_is_rejected_at_fit(noise, data):
-    reg = GaussianRegressor(noise=noise, **SMALL)
+    reg = quick("GaussianRegressor", noise=noise)
     with pytest.raises(ValueError, match="noise"):
         reg.fit(*data["reg"])
     assert not hasattr(reg, "net_")
@@ -215,9 +215,9 @@ def test_bad_noise_is_rejected_at_fit(noise, data):
 # sample_y
 # --------------------------------------------------------------------------
 
-def test_sample_y_shapes(fitted_small, gaussian_reg_2d, data, trajectories):
+def test_sample_y_shapes(fitted_small, gaussian_reg_2d, data, targets_2d):
     gaussian_reg, X_test = fitted_small("GaussianRegressor"), data["reg"][0]
-    F, _, _, _ = trajectories
+    F, _, _, _ = targets_2d
     assert gaussian_reg.sample_y(X_test[:6], random_state=0).shape == (6, 1)
     assert gaussian_reg.sample_y(X_test[:6], n_samples=3, random_state=0).shape == (6, 3)
     assert gaussian_reg.sample_y(X_test[:6], n_samples=np.int64(3)).shape == (6, 3)
@@ -240,9 +240,9 @@ def test_sample_y_is_seeded(fitted_small, data):
 
 @pytest.mark.parametrize("n_targets", [1, 50])
 def test_sample_y_moments_match_predict(n_targets, fitted_small, gaussian_reg_2d, data,
-                                        trajectories):
+                                        targets_2d):
     reg, X = ((fitted_small("GaussianRegressor"), data["reg"][0][:30]) if n_targets == 1
-              else (gaussian_reg_2d, trajectories[0][:30]))
+              else (gaussian_reg_2d, targets_2d[0][:30]))
     n = 4000
     mean, std = reg.predict(X, return_std=True)
     draws = reg.sample_y(X, n_samples=n, random_state=0)
@@ -280,8 +280,8 @@ def test_predict_interval_default_is_90_percent(fitted_small, data):
     assert_allclose(upper - lower, 2 * 1.6448536269514722 * std, rtol=1e-9)
 
 
-def test_predict_interval_2d(gaussian_reg_2d, trajectories):
-    F, _, _, _ = trajectories
+def test_predict_interval_2d(gaussian_reg_2d, targets_2d):
+    F, _, _, _ = targets_2d
     mean, std = gaussian_reg_2d.predict(F[:4], return_std=True)
     lower, upper = gaussian_reg_2d.predict_interval(F[:4], 0.9)
     assert lower.shape == upper.shape == (4, 50)
@@ -298,8 +298,8 @@ def test_predict_interval_rejects_bad_coverage(coverage, fitted_small, data):
 # 2-D targets: whole trajectories from parameters
 # --------------------------------------------------------------------------
 
-def test_trajectories_from_parameters(trajectory_reg_2d, trajectories):
-    F, Y, F_new, Y_new = trajectories
+def test_trajectories_from_parameters(trajectory_reg_2d, targets_2d):
+    F, Y, F_new, Y_new = targets_2d
     assert trajectory_reg_2d.predict(F_new).shape == (100, 50)
     # a mean predictor scores 0
     assert trajectory_reg_2d.score(F, Y) > 0.8
@@ -307,12 +307,12 @@ def test_trajectories_from_parameters(trajectory_reg_2d, trajectories):
 
 
 @pytest.mark.parametrize("cls", [TrajectoryRegressor, GaussianRegressor])
-def test_partial_fit_rejects_another_number_of_targets(cls, trajectories):
-    F, Y, _, _ = trajectories
-    reg = cls(**dict(TRAJ, hidden_layer_sizes=(4,))).partial_fit(F, Y)
+def test_partial_fit_rejects_another_number_of_targets(cls, targets_2d):
+    F, Y, _, _ = targets_2d
+    reg = quick_2d(cls, hidden_layer_sizes=(4,)).partial_fit(F, Y)
     with pytest.raises(ValueError, match="10 targets.*fitted with 50"):
         reg.partial_fit(F, Y[:, :10])
-    reg_1d = cls(**dict(TRAJ, hidden_layer_sizes=(4,))).partial_fit(F, Y[:, 0])
+    reg_1d = quick_2d(cls, hidden_layer_sizes=(4,)).partial_fit(F, Y[:, 0])
     with pytest.raises(ValueError, match="targets"):
         reg_1d.partial_fit(F, Y[:, :3])
     assert len(reg.history_) == len(reg_1d.history_) == 1
@@ -331,9 +331,9 @@ def test_score_is_r2_1d(name, fitted_small, data):
 
 
 @pytest.mark.parametrize("name", ["trajectory_reg_2d", "gaussian_reg_2d"])
-def test_score_is_r2_2d(name, request, trajectories):
+def test_score_is_r2_2d(name, request, targets_2d):
     reg = request.getfixturevalue(name)
-    _, _, F_new, Y_new = trajectories
+    _, _, F_new, Y_new = targets_2d
     assert reg.score(F_new, Y_new) == pytest.approx(
         r2_score(Y_new, reg.predict(F_new)), rel=1e-12)
 
@@ -351,7 +351,7 @@ def small_pointwise():
 @pytest.mark.parametrize("cls", [TrajectoryRegressor, GaussianRegressor])
 def test_in_a_pipeline(cls, small_pointwise):
     X, y = small_pointwise
-    reg = cls(**dict(SMALL, max_epochs=5))
+    reg = quick(cls, max_epochs=5)
     pipe = make_pipeline(StandardScaler(), clone(reg)).fit(X, y)
     # the estimator standardises its input itself: a scaler in front is a no-op
     assert_allclose(pipe.predict(X), reg.fit(X, y).predict(X), rtol=0, atol=1e-4)

@@ -7,11 +7,12 @@ bookkeeping (β-independence, units, determinism), the API of the codes
 annealing, a changed β on a warm start and scikit-learn composition.  The
 machinery every neural estimator shares (seeding, sample's seeding,
 validation, warm starts, the caller's state) is tested in test_base.py on
-all four; pickling in test_persistence.py; scikit-learn's generic checks
+all five; pickling in test_persistence.py; scikit-learn's generic checks
 run in test_common.py.
 
-Models are fitted once per module and shared: what needs a trained VAE
-uses the LEARN runs (the slow tests), the rest a tiny one.
+Models are fitted once per session and shared (conftest.shared_fit): what
+needs a trained VAE uses the LEARN runs (the slow tests, the β = 1 one
+shared with test_vae_prior.py), the rest a QUICK one (shared with it too).
 """
 
 import copy
@@ -27,45 +28,34 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
+from conftest import DT, N_STEPS, learn, quick
 from pendsk import BetaVAE, PendulumSimulator
 from pendsk._latent.vae_network import total_correlation
-from pendsk.datasets import make_pendulum
-
-#: 5 s of motion (about two periods) in 50 steps, nearly noise-free.
-N_STEPS, DT = 50, 0.1
-DATA = dict(n_steps=N_STEPS, dt=DT, noise_std=0.01, noise_growth=0.0)
-#: A run that learns the trajectories (about half a second per fit).
-LEARN = dict(latent_dim=3, hidden_layer_sizes=(64,), max_epochs=150, lr=1e-2,
-             random_state=0)
-#: Small, fast settings where the quality of the fit is not the point.
-TINY = dict(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=5, lr=1e-2,
-            random_state=0)
 
 
 @pytest.fixture(scope="module")
-def data():
-    """Training and held-out trajectories with their physical factors."""
-    X, factors = make_pendulum(n_samples=200, random_state=0, **DATA)
-    X_test, factors_test = make_pendulum(n_samples=100, random_state=1, **DATA)
-    return X, factors, X_test, factors_test
+def split(shared_trajectories):
+    """Training (200) and held-out (100) "clean" trajectories with their
+    physical factors."""
+    return (*shared_trajectories("clean", 200, 0), *shared_trajectories("clean", 100, 1))
 
 
 @pytest.fixture(scope="module")
-def vae(data):
+def vae(split, shared_fit):
     """A plain VAE (β = 1) trained on the training trajectories."""
-    return BetaVAE(beta=1.0, **LEARN).fit(data[0])
+    return shared_fit(learn("BetaVAE", beta=1.0), split[0])
 
 
 @pytest.fixture(scope="module")
-def vae4(data):
+def vae4(split, shared_fit):
     """A β = 4 VAE trained on the same trajectories."""
-    return BetaVAE(beta=4.0, **LEARN).fit(data[0])
+    return shared_fit(learn("BetaVAE", beta=4.0), split[0])
 
 
 @pytest.fixture(scope="module")
-def tiny(data):
+def tiny(split, shared_fit):
     """A briefly trained VAE, for what does not need a good model."""
-    return BetaVAE(**TINY).fit(data[0])
+    return shared_fit(quick("BetaVAE"), split[0])
 
 
 def _rmse(a, b):
@@ -87,17 +77,17 @@ def _posterior_kl(vae, X):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["vae", "vae4"])
-def test_reconstructs_held_out_trajectories(name, request, data):
+def test_reconstructs_held_out_trajectories(name, request, split):
     model = request.getfixturevalue(name)
-    X, _, X_test, _ = data
+    X, _, X_test, _ = split
     reconstruction = model.inverse_transform(model.transform(X_test))
     baseline = _rmse(X_test, X.mean(axis=0))  # predict the mean trajectory
     assert _rmse(X_test, reconstruction) < 0.25 * baseline
 
 
 @pytest.mark.slow
-def test_likelihood_prefers_real_trajectories_to_time_shuffled_ones(vae, data):
-    _, _, X_test, _ = data
+def test_likelihood_prefers_real_trajectories_to_time_shuffled_ones(vae, split):
+    _, _, X_test, _ = split
     order = np.random.RandomState(0).permutation(N_STEPS)
     shuffled = X_test[:, order]
     # same values, same per-row distribution of angles, but no trajectory
@@ -107,8 +97,8 @@ def test_likelihood_prefers_real_trajectories_to_time_shuffled_ones(vae, data):
 
 
 @pytest.mark.slow
-def test_traversing_an_active_dimension_changes_the_trajectory_monotonically(vae4, data):
-    X, *_ = data
+def test_traversing_an_active_dimension_changes_the_trajectory_monotonically(vae4, split):
+    X, *_ = split
     variances = vae4.transform(X).var(axis=0)
     dim = int(np.argmax(variances))
     assert variances[dim] > 0.5  # an active dimension
@@ -125,8 +115,8 @@ def test_traversing_an_active_dimension_changes_the_trajectory_monotonically(vae
 
 
 @pytest.mark.slow
-def test_samples_have_the_datas_mean_trajectory(vae4, data):
-    X, *_ = data
+def test_samples_have_the_datas_mean_trajectory(vae4, split):
+    X, *_ = split
     samples = vae4.sample(2000, random_state=0)
     # per time step within 0.3 rad of the data's mean (within the data's
     # own per-step spread) ...
@@ -153,9 +143,9 @@ class _Frozen(Callback):
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e3])
-def test_training_starts_from_pca_in_the_units_of_X(data, scale):
-    X = data[0] * np.linspace(0.5, 2.0, N_STEPS) * scale  # unequal step variances
-    X_test = data[2] * np.linspace(0.5, 2.0, N_STEPS) * scale
+def test_training_starts_from_pca_in_the_units_of_X(split, scale):
+    X = split[0] * np.linspace(0.5, 2.0, N_STEPS) * scale  # unequal step variances
+    X_test = split[2] * np.linspace(0.5, 2.0, N_STEPS) * scale
     model = BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=1,
                     early_stopping=False, callbacks=[_Frozen()], random_state=0).fit(X)
     pca = PCA(3).fit(X)
@@ -173,8 +163,8 @@ def test_training_starts_from_pca_in_the_units_of_X(data, scale):
     assert_allclose(learned, residual.std(axis=0), rtol=1e-4)
 
 
-def test_fewer_rows_than_codes_start_from_the_axes_they_span(data):
-    X = data[0][:3]  # 3 rows: 2 principal axes, 4 codes
+def test_fewer_rows_than_codes_start_from_the_axes_they_span(split):
+    X = split[0][:3]  # 3 rows: 2 principal axes, 4 codes
     model = BetaVAE(latent_dim=4, hidden_layer_sizes=(8,), max_epochs=1,
                     early_stopping=False, callbacks=[_Frozen()], random_state=0)
     with warnings.catch_warnings():
@@ -195,8 +185,8 @@ def test_steps_of_nearly_no_spread_start_without_pca_and_train():
     assert np.isfinite(model.inverse_transform(model.transform(X))).all()
 
 
-def test_without_the_pca_path_training_starts_from_random_weights(data):
-    X = data[0]
+def test_without_the_pca_path_training_starts_from_random_weights(split):
+    X = split[0]
     model = BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=1, pca_path=False,
                     callbacks=[_Frozen()], random_state=0).fit(X)
     assert not hasattr(model.net_.module_, "decode_basis")
@@ -206,8 +196,8 @@ def test_without_the_pca_path_training_starts_from_random_weights(data):
 
 
 @pytest.mark.slow
-def test_training_improves_on_its_pca_start(vae, data):
-    X, _, X_test, _ = data
+def test_training_improves_on_its_pca_start(vae, split):
+    X, _, X_test, _ = split
     pca = PCA(vae.latent_dim).fit(X)
     pca_rmse = _rmse(X_test, pca.inverse_transform(pca.transform(X_test)))
     assert _rmse(X_test, vae.inverse_transform(vae.transform(X_test))) < 0.8 * pca_rmse
@@ -217,8 +207,8 @@ def test_training_improves_on_its_pca_start(vae, data):
 # The ELBO: score and score_samples
 # --------------------------------------------------------------------------
 
-def test_score_is_the_mean_elbo_and_ignores_beta_changed_after_fit(tiny, data):
-    _, _, X_test, _ = data
+def test_score_is_the_mean_elbo_and_ignores_beta_changed_after_fit(tiny, split):
+    _, _, X_test, _ = split
     model = copy.deepcopy(tiny)
     elbo = model.score_samples(X_test)
     assert elbo.shape == (len(X_test),) and elbo.dtype == np.float64
@@ -230,8 +220,8 @@ def test_score_is_the_mean_elbo_and_ignores_beta_changed_after_fit(tiny, data):
     assert model.score(X_test) == tiny.score(X_test)
 
 
-def test_score_samples_is_deterministic_and_row_independent(tiny, data):
-    _, _, X_test, _ = data
+def test_score_samples_is_deterministic_and_row_independent(tiny, split):
+    _, _, X_test, _ = split
     elbo = tiny.score_samples(X_test)
     assert_array_equal(tiny.score_samples(X_test), elbo)
     order = np.random.RandomState(0).permutation(len(X_test))
@@ -241,10 +231,10 @@ def test_score_samples_is_deterministic_and_row_independent(tiny, data):
 
 
 @pytest.mark.parametrize("c", [3.0, 0.25])
-def test_elbo_is_a_density_in_the_units_of_X(tiny, data, c):
-    X, _, X_test, _ = data
+def test_elbo_is_a_density_in_the_units_of_X(tiny, split, c):
+    X, _, X_test, _ = split
     # the inputs are standardised, so the fit on c·X is the same network
-    scaled = BetaVAE(**TINY).fit(c * X)
+    scaled = quick("BetaVAE").fit(c * X)
     assert_allclose(scaled.transform(c * X_test), tiny.transform(X_test), atol=1e-6)
     # and its density of c·x is that of x divided by c in each of the
     # n_steps coordinates
@@ -256,9 +246,9 @@ def test_elbo_is_a_density_in_the_units_of_X(tiny, data, c):
 # traverse
 # --------------------------------------------------------------------------
 
-def test_traverse_defaults_to_five_values_from_minus_two_to_two(data):
+def test_traverse_defaults_to_five_values_from_minus_two_to_two(split):
     # with the article's N(0, I) prior (tests/test_vae_prior.py: the fitted one)
-    tiny = BetaVAE(**TINY, prior="standard").fit(data[0])
+    tiny = quick("BetaVAE", prior="standard").fit(split[0])
     rows = tiny.traverse(1)
     assert rows.shape == (5, N_STEPS) and rows.dtype == np.float64
     assert_array_equal(rows, tiny.traverse(1, values=np.linspace(-2, 2, 5)))
@@ -269,8 +259,8 @@ def test_traverse_defaults_to_five_values_from_minus_two_to_two(data):
     assert tiny.traverse(np.int64(2), values=[0.5]).shape == (1, N_STEPS)
 
 
-def test_traverse_starts_from_the_given_code(tiny, data):
-    X, *_ = data
+def test_traverse_starts_from_the_given_code(tiny, split):
+    X, *_ = split
     z = tiny.transform(X[:1])[0]
     for dim in range(3):
         assert_array_equal(tiny.traverse(dim, values=[z[dim]], z=z),
@@ -300,8 +290,8 @@ def test_traverse_rejects_bad_arguments(tiny, kwargs, match):
 # transform, inverse_transform, feature names
 # --------------------------------------------------------------------------
 
-def test_transform_gives_one_code_per_row_with_feature_names(tiny, data):
-    _, _, X_test, _ = data
+def test_transform_gives_one_code_per_row_with_feature_names(tiny, split):
+    _, _, X_test, _ = split
     Z = tiny.transform(X_test)
     assert Z.shape == (len(X_test), 3) and Z.dtype == np.float64
     assert_array_equal(tiny.get_feature_names_out(), ["betavae0", "betavae1", "betavae2"])
@@ -331,15 +321,15 @@ class _RecordCapacity(Callback):
         net.history.record("capacity", net.criterion_.capacity)
 
 
-def test_capacity_rises_linearly_then_stays(data):
-    X, *_ = data
-    model = BetaVAE(**{**TINY, "max_epochs": 12}, capacity=(6.0, 8),
-                    callbacks=[_RecordCapacity()]).fit(X)
+def test_capacity_rises_linearly_then_stays(split):
+    X, *_ = split
+    model = quick("BetaVAE", max_epochs=12, capacity=(6.0, 8),
+                  callbacks=[_RecordCapacity()]).fit(X)
     assert_allclose(model.history_[:, "capacity"],
                     6.0 * np.minimum(np.arange(12) / 8, 1.0), rtol=1e-12)
     assert model.net_.criterion_.capacity == pytest.approx(6.0 * min(11 / 8, 1.0))
     # a warm start continues the ramp where it stopped
-    half = BetaVAE(**{**TINY, "max_epochs": 3}, capacity=(6.0, 8), warm_start=True).fit(X)
+    half = quick("BetaVAE", max_epochs=3, capacity=(6.0, 8), warm_start=True).fit(X)
     assert half.net_.criterion_.capacity == pytest.approx(6.0 * 2 / 8)
     half.fit(X)
     assert half.net_.criterion_.capacity == pytest.approx(6.0 * 5 / 8)
@@ -348,16 +338,16 @@ def test_capacity_rises_linearly_then_stays(data):
 
 
 @pytest.mark.slow
-def test_capacity_sets_the_kl_of_the_codes(data):
-    X, *_ = data
+def test_capacity_sets_the_kl_of_the_codes(split):
+    X, *_ = split
     # C = 0 with a large γ: the posterior is pushed onto the prior and the
     # codes carry nothing
-    closed = BetaVAE(**LEARN, capacity=(0.0, 1), gamma=1000.0).fit(X)
+    closed = learn("BetaVAE", capacity=(0.0, 1), gamma=1000.0).fit(X)
     assert np.all(closed.transform(X).var(axis=0) < 0.05)
     assert _posterior_kl(closed, X) < 0.5
     assert closed.net_.criterion_.capacity == 0.0
     # C = 25 nats: the codes are used, and their KL reaches C
-    opened = BetaVAE(**LEARN, capacity=(25.0, 10), gamma=1000.0).fit(X)
+    opened = learn("BetaVAE", capacity=(25.0, 10), gamma=1000.0).fit(X)
     assert np.all(opened.transform(X).var(axis=0) > 0.5)
     assert _posterior_kl(opened, X) == pytest.approx(25.0, rel=0.1)
     assert opened.net_.criterion_.capacity == 25.0
@@ -367,9 +357,9 @@ def test_capacity_sets_the_kl_of_the_codes(data):
 
 @pytest.mark.parametrize("capacity", [(1,), (-1, 5), (1, 0), (1, 2.5), (1, 5, 2),
                                       (np.nan, 5), (np.inf, 5), (1, True), "a"])
-def test_bad_capacity_is_rejected(data, capacity):
-    X, *_ = data
-    model = BetaVAE(**TINY, capacity=capacity)
+def test_bad_capacity_is_rejected(split, capacity):
+    X, *_ = split
+    model = quick("BetaVAE", capacity=capacity)
     with pytest.raises(ValueError, match="capacity"):
         model.fit(X)
     assert not hasattr(model, "net_")
@@ -377,27 +367,27 @@ def test_bad_capacity_is_rejected(data, capacity):
         model.partial_fit(X)
 
 
-def test_capacity_accepts_a_list_and_numpy_numbers(data):
-    X, *_ = data
+def test_capacity_accepts_a_list_and_numpy_numbers(split):
+    X, *_ = split
     for capacity in ([2.0, 4], (np.float64(2.0), np.int64(4)), (2, 4)):
-        model = BetaVAE(**TINY, capacity=capacity).fit(X)
+        model = quick("BetaVAE", capacity=capacity).fit(X)
         assert model.net_.criterion_.capacity == pytest.approx(2.0)
 
 
-def test_tc_weight_reaches_the_loss_with_the_training_rows(data):
-    X, *_ = data
-    model = BetaVAE(**TINY, tc_weight=5.0, early_stopping=True,
-                    validation_fraction=0.25).fit(X)
+def test_tc_weight_reaches_the_loss_with_the_training_rows(split):
+    X, *_ = split
+    model = quick("BetaVAE", tc_weight=5.0, early_stopping=True,
+                  validation_fraction=0.25).fit(X)
     assert model.net_.criterion_.tc_weight == 5.0
     assert model.net_.criterion_.dataset_size == 150  # the rows it trains on
     assert model.set_params(tc_weight=0.0).fit(X).net_.criterion_.tc_weight == 0.0
     with pytest.raises(InvalidParameterError, match="'tc_weight' parameter"):
-        BetaVAE(**TINY, tc_weight=-1.0).fit(X)
+        quick("BetaVAE", tc_weight=-1.0).fit(X)
 
 
 @pytest.mark.slow
-def test_tc_weight_lowers_the_total_correlation_of_the_codes(data):
-    X, *_ = data
+def test_tc_weight_lowers_the_total_correlation_of_the_codes(vae, split):
+    X, *_ = split
 
     def tc(model):
         # the codes' total correlation on the training rows, one draw each
@@ -408,8 +398,8 @@ def test_tc_weight_lowers_the_total_correlation_of_the_codes(data):
             z = mean + torch.randn(mean.shape, generator=torch.Generator().manual_seed(0),
                                    dtype=mean.dtype) * torch.exp(0.5 * log_var)
             return total_correlation(z, mean, log_var, len(X)).item()
-    plain = BetaVAE(**LEARN, beta=1.0).fit(X)
-    penalised = BetaVAE(**LEARN, beta=1.0, tc_weight=9.0).fit(X)
+    plain = vae  # the same run as learn("BetaVAE", beta=1.0).fit(X)
+    penalised = learn("BetaVAE", beta=1.0, tc_weight=9.0).fit(X)
     assert tc(penalised) < 0.7 * tc(plain)
 
 
@@ -417,9 +407,9 @@ def test_tc_weight_lowers_the_total_correlation_of_the_codes(data):
 # a warm start
 # --------------------------------------------------------------------------
 
-def test_warm_start_uses_a_changed_beta(data):
-    X, *_ = data
-    model = BetaVAE(**TINY, warm_start=True).fit(X)
+def test_warm_start_uses_a_changed_beta(split):
+    X, *_ = split
+    model = quick("BetaVAE", warm_start=True).fit(X)
     # a changed β is a training setting, not a new network: it is used
     model.set_params(beta=4.0).fit(X)
     assert len(model.history_) == 10
@@ -430,10 +420,10 @@ def test_warm_start_uses_a_changed_beta(data):
 # scikit-learn composition
 # --------------------------------------------------------------------------
 
-def test_pipeline_from_physical_factors_to_latent_codes(data):
-    _, factors, _, factors_test = data
+def test_pipeline_from_physical_factors_to_latent_codes(split):
+    _, factors, _, factors_test = split
     pipe = make_pipeline(PendulumSimulator(n_steps=N_STEPS, dt=DT, g=10.0),
-                         BetaVAE(**TINY))
+                         quick("BetaVAE"))
     pipe.fit(factors)
     codes = pipe.transform(factors_test)
     assert codes.shape == (len(factors_test), 3)
@@ -444,9 +434,9 @@ def test_pipeline_from_physical_factors_to_latent_codes(data):
     assert_array_equal(pipe.get_feature_names_out(), ["betavae0", "betavae1", "betavae2"])
 
 
-def test_grid_search_tunes_beta_by_the_elbo(data):
-    X, *_ = data
-    search = GridSearchCV(BetaVAE(**TINY), {"beta": [1.0, 4.0]}, cv=2).fit(X)
+def test_grid_search_tunes_beta_by_the_elbo(split):
+    X, *_ = split
+    search = GridSearchCV(quick("BetaVAE"), {"beta": [1.0, 4.0]}, cv=2).fit(X)
     scores = search.cv_results_["mean_test_score"]
     assert scores.shape == (2,) and np.all(np.isfinite(scores))
     # the scorer is the estimator's score: the mean held-out ELBO

@@ -7,6 +7,10 @@ N(0, I)'s on the same network; the prior is fitted state (seeded, pickled,
 not cloned, refitted by every training call, read after ``set_params``);
 traverse's defaults come from it; bad settings are named.  Last, the
 default number of optimizer steps grows sublinearly with the rows.
+
+The trained and the briefly trained VAE are those of test_vae.py (the same
+LEARN and QUICK settings on the same trajectories), fitted once per session
+and shared (conftest.shared_fit).
 """
 
 import math
@@ -18,39 +22,27 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 
+from conftest import N_STEPS, learn, quick
 from pendsk import BetaVAE, TrajectoryGAN
-from pendsk.datasets import make_pendulum
 from pendsk.metrics import maximum_mean_discrepancy
 
-#: 5 s of motion (about two periods) in 50 steps, nearly noise-free.
-N_STEPS = 50
-DATA = dict(n_steps=N_STEPS, dt=0.1, noise_std=0.01, noise_growth=0.0)
-#: A run that learns the trajectories (about a second per fit).
-LEARN = dict(latent_dim=3, hidden_layer_sizes=(64,), max_epochs=150, lr=1e-2,
-             random_state=0)
-#: Small, fast settings where the quality of the fit is not the point.
-TINY = dict(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=5, lr=1e-2,
-            prior_components=4, random_state=0)
+
+@pytest.fixture(scope="module")
+def split(shared_trajectories):
+    """Training and held-out "clean" trajectories (200 each)."""
+    return shared_trajectories("clean", 200, 0)[0], shared_trajectories("clean", 200, 1)[0]
 
 
 @pytest.fixture(scope="module")
-def data():
-    """Training and held-out trajectories."""
-    X, _ = make_pendulum(n_samples=200, random_state=0, **DATA)
-    X_test, _ = make_pendulum(n_samples=200, random_state=1, **DATA)
-    return X, X_test
-
-
-@pytest.fixture(scope="module")
-def learned(data):
+def learned(split, shared_fit):
     """A β = 1 VAE that has learned the trajectories, with the fitted prior."""
-    return BetaVAE(**LEARN).fit(data[0])
+    return shared_fit(learn("BetaVAE"), split[0])
 
 
 @pytest.fixture(scope="module")
-def tiny(data):
-    """A briefly trained VAE."""
-    return BetaVAE(**TINY).fit(data[0])
+def tiny(split, shared_fit):
+    """A briefly trained VAE (4 prior components)."""
+    return shared_fit(quick("BetaVAE"), split[0])
 
 
 def _mean_mmd(samples, reference, n_draws=5):
@@ -63,8 +55,8 @@ def _mean_mmd(samples, reference, n_draws=5):
 # --------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_fitted_prior_samples_are_closer_to_held_out_rows_than_standard_normal(learned, data):
-    X, X_test = data
+def test_fitted_prior_samples_are_closer_to_held_out_rows_than_standard_normal(learned, split):
+    X, X_test = split
     latent_dim = learned.prior_.means_.shape[1]
 
     def fitted(seed):
@@ -85,9 +77,9 @@ def test_fitted_prior_samples_are_closer_to_held_out_rows_than_standard_normal(l
 
 
 @pytest.mark.slow
-def test_standard_prior_trains_the_same_network_and_samples_n01(learned, data):
-    X = data[0]
-    standard = BetaVAE(**LEARN, prior="standard").fit(X)
+def test_standard_prior_trains_the_same_network_and_samples_n01(learned, split):
+    X = split[0]
+    standard = learn("BetaVAE", prior="standard").fit(X)
     assert_array_equal(standard.transform(X[:5]), learned.transform(X[:5]))
     prior = standard.prior_
     assert isinstance(prior, GaussianMixture)
@@ -99,13 +91,13 @@ def test_standard_prior_trains_the_same_network_and_samples_n01(learned, data):
     assert_allclose(prior.score_samples(z),
                     -0.5 * (z ** 2).sum(1) - 1.5 * np.log(2 * np.pi), rtol=1e-12)
     # its samples: the prior hole, far from the data
-    X_test = data[1]
+    X_test = split[1]
     assert (_mean_mmd(lambda seed: standard.sample(200, random_state=seed), X_test)
             > 5 * _mean_mmd(lambda seed: learned.sample(200, random_state=seed), X_test))
 
 
-def test_prior_is_a_gaussian_mixture_fitted_to_the_codes(tiny, data):
-    X, _ = data
+def test_prior_is_a_gaussian_mixture_fitted_to_the_codes(tiny, split):
+    X, _ = split
     prior = tiny.prior_
     assert isinstance(prior, GaussianMixture) and prior.covariance_type == "full"
     assert prior.n_components == 4 and prior.means_.shape == (4, 3)
@@ -123,10 +115,10 @@ def test_sample_draws_codes_from_the_prior(tiny):
     assert_array_equal(tiny.sample(3, random_state=0), tiny.sample(3, random_state=0))
 
 
-def test_prior_components_is_capped_by_the_codes():
-    X, _ = make_pendulum(n_samples=1, random_state=0, **DATA)
+def test_prior_components_is_capped_by_the_codes(shared_trajectories):
+    X, _ = shared_trajectories("clean", 1, 0)
     # 2 rows give 20 codes: at most 20 components
-    vae = BetaVAE(**{**TINY, "prior_components": 50}).fit(np.vstack([X, X + 0.01]))
+    vae = quick("BetaVAE", prior_components=50).fit(np.vstack([X, X + 0.01]))
     assert vae.prior_.n_components == 20
 
 
@@ -134,11 +126,11 @@ def test_prior_components_is_capped_by_the_codes():
 # the prior is fitted state
 # --------------------------------------------------------------------------
 
-def test_prior_is_seeded_by_random_state(tiny, data):
-    X, _ = data
-    again = BetaVAE(**TINY).fit(X)
+def test_prior_is_seeded_by_random_state(tiny, split):
+    X, _ = split
+    again = quick("BetaVAE").fit(X)
     assert_array_equal(again.prior_.means_, tiny.prior_.means_)
-    other = BetaVAE(**{**TINY, "random_state": 1}).fit(X)
+    other = quick("BetaVAE", random_state=1).fit(X)
     assert not np.allclose(other.prior_.means_, tiny.prior_.means_)
 
 
@@ -155,8 +147,8 @@ def test_clone_does_not_copy_the_prior(tiny):
     assert fresh.get_params()["prior"] == "gmm"
 
 
-def test_methods_read_the_fitted_prior_not_the_hyperparameter(tiny, data):
-    X, _ = data
+def test_methods_read_the_fitted_prior_not_the_hyperparameter(tiny, split):
+    X, _ = split
     model = pickle.loads(pickle.dumps(tiny))
     before = model.sample(4, random_state=0)
     model.set_params(prior="standard", prior_components=7)
@@ -168,8 +160,8 @@ def test_methods_read_the_fitted_prior_not_the_hyperparameter(tiny, data):
 
 
 @pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
-def test_continued_training_refits_the_prior(tiny, data, how):
-    X, _ = data
+def test_continued_training_refits_the_prior(tiny, split, how):
+    X, _ = split
     model = pickle.loads(pickle.dumps(tiny))
     before = model.prior_
     if how == "partial_fit":
@@ -186,6 +178,8 @@ def test_continued_training_refits_the_prior(tiny, data, how):
 # --------------------------------------------------------------------------
 # traverse
 # --------------------------------------------------------------------------
+# (with prior="standard", from zero along N(0, I):
+# test_vae.py::test_traverse_defaults_to_five_values_from_minus_two_to_two)
 
 def test_traverse_starts_from_the_heaviest_component_and_spans_the_prior(tiny):
     prior = tiny.prior_
@@ -202,13 +196,6 @@ def test_traverse_starts_from_the_heaviest_component_and_spans_the_prior(tiny):
                            tiny.inverse_transform(start[None]))
 
 
-def test_traverse_with_the_standard_prior_starts_at_zero(data):
-    vae = BetaVAE(**{**TINY, "prior": "standard"}).fit(data[0])
-    codes = np.zeros((5, 3))
-    codes[:, 1] = np.linspace(-2, 2, 5)
-    assert_allclose(vae.traverse(1), vae.inverse_transform(codes), rtol=1e-12, atol=1e-12)
-
-
 # --------------------------------------------------------------------------
 # bad settings
 # --------------------------------------------------------------------------
@@ -219,9 +206,9 @@ def test_traverse_with_the_standard_prior_starts_at_zero(data):
     (dict(prior_components=0), r"'prior_components' parameter of BetaVAE must be an int"),
     (dict(prior_components=2.5), r"'prior_components' parameter of BetaVAE must be an int"),
 ])
-def test_bad_prior_settings_are_named(data, params, match):
+def test_bad_prior_settings_are_named(split, params, match):
     with pytest.raises(ValueError, match=match):
-        BetaVAE(**{**TINY, **params}).fit(data[0][:20])
+        quick("BetaVAE", **params).fit(split[0][:20])
 
 
 # --------------------------------------------------------------------------
@@ -239,8 +226,8 @@ class _ShortBudget(BetaVAE):
     _auto_steps = 40
 
 
-def test_auto_budget_counts_steps_not_epochs():
-    X, _ = make_pendulum(n_samples=400, random_state=0, **DATA)
+def test_auto_budget_counts_steps_not_epochs(shared_trajectories):
+    X, _ = shared_trajectories("clean", 400, 0)
     X10 = np.tile(X, (10, 1)) + np.random.default_rng(0).normal(0, 0.01, (4000, N_STEPS))
     settings = dict(latent_dim=2, hidden_layer_sizes=(8,), batch_size=100,
                     early_stopping=False, random_state=0)
@@ -254,8 +241,8 @@ def test_auto_budget_counts_steps_not_epochs():
     assert len(_ShortBudget(**settings, max_epochs=2).fit(X).history_) == 2
 
 
-def test_auto_budget_stops_early_on_held_out_rows_and_a_number_does_not():
-    X, _ = make_pendulum(n_samples=200, random_state=0, **DATA)
+def test_auto_budget_stops_early_on_held_out_rows_and_a_number_does_not(split):
+    X, _ = split
     settings = dict(latent_dim=2, hidden_layer_sizes=(8,), batch_size=100, random_state=0)
     auto = _ShortBudget(n_iter_no_change=2, **settings).fit(X)
     # "auto": 10 % of the rows held out, their loss recorded, the budget a bound
