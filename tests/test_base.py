@@ -201,8 +201,8 @@ def test_fit_rejects_bad_y(name, data, bad_y, match):
 # -- hyperparameters -------------------------------------------------------------
 
 #: Bad values of the shared hyperparameters, with what their error says.
-SHARED_BAD_PARAMS = [({"hidden_layer_sizes": sizes}, "hidden_layer_sizes must hold positive "
-                      "integers") for sizes in [(0,), (8, 2.5), ("a",)]]
+SHARED_BAD_PARAMS = [({"hidden_layer_sizes": sizes}, "'hidden_layer_sizes' parameter of .* must "
+                      "be a sequence of positive ints") for sizes in [(0,), (8, 2.5), ("a",)]]
 SHARED_BAD_PARAMS += [({key: value}, f"'{key}' parameter") for key, value in [
     ("activation", "softmax"), ("lr", 0.0), ("lr_schedule", "step"), ("max_epochs", 0),
     ("batch_size", 0), ("weight_decay", -1.0), ("validation_fraction", 1.0),

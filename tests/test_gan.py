@@ -24,8 +24,9 @@ from sklearn.model_selection import GridSearchCV
 
 from conftest import N_STEPS, learn, quick
 from pendsk import TrajectoryGAN
-from pendsk._gan import estimator as gan_estimator
-from pendsk._gan.networks import NonSaturatingLoss, WassersteinLoss
+from pendsk._gan import networks as gan_networks
+from pendsk._gan.networks import (GradientPenalty, NonSaturatingLoss, R1Penalty,
+                                  WassersteinLoss, WeightClipping)
 from pendsk.metrics import maximum_mean_discrepancy
 
 
@@ -128,13 +129,14 @@ def test_the_default_is_the_non_saturating_loss_with_r1(tiny):
     gan = tiny["ns-r1"]
     assert gan.loss == "ns-r1"
     assert isinstance(gan.net_.criterion_, NonSaturatingLoss)
-    assert gan.net_.penalty == "r1"
+    assert isinstance(gan.net_.penalty, R1Penalty) and gan.net_.penalty.weight == 10.0
 
 
 def test_wgan_gp_trains_the_wasserstein_loss_with_its_penalty(tiny):
     gan_gp = tiny["wgan-gp"]
     assert isinstance(gan_gp.net_.criterion_, WassersteinLoss)
-    assert gan_gp.net_.penalty == "gp"
+    assert isinstance(gan_gp.net_.penalty, GradientPenalty)
+    assert gan_gp.net_.penalty.weight == 10.0
 
 
 @pytest.mark.parametrize("loss, spied, weight", [
@@ -152,7 +154,7 @@ def test_each_loss_adds_its_penalty_with_its_weight(split, monkeypatch, loss, sp
             return torch.tensor(0.25)
         return penalty
     for name in calls:
-        monkeypatch.setattr(gan_estimator, name, spy(name))
+        monkeypatch.setattr(gan_networks, name, spy(name))
     model = quick("TrajectoryGAN", loss=loss).fit(X)
     critic_steps = _step_counts(model.history_)[1]
     assert calls == {name: critic_steps if name == spied else 0 for name in calls}
@@ -163,7 +165,7 @@ def test_each_loss_adds_its_penalty_with_its_weight(split, monkeypatch, loss, sp
 
 def test_gp_weight_zero_turns_the_penalty_off(split, monkeypatch):
     X, _ = split
-    monkeypatch.setattr(gan_estimator, "r1_penalty",
+    monkeypatch.setattr(gan_networks, "r1_penalty",
                         lambda *a: pytest.fail("penalty computed"))
     model = quick("TrajectoryGAN", gp_weight=0.0).fit(X)
     assert_allclose(model.history_[:, "train_loss"], model.history_[:, "critic_loss"])

@@ -19,7 +19,7 @@ from torch import nn
 
 from pendsk._gan.networks import (NonSaturatingLoss, WassersteinLoss, gradient_penalty,
                                   r1_penalty)
-from pendsk._latent.vae_network import ELBOLoss, total_correlation
+from pendsk._latent.vae_network import VAE, ELBOLoss, VAEOutput, total_correlation
 from pendsk._neural.layers import ACTIVATIONS, MLP
 from pendsk._regression.networks import GaussianMLP, GaussianNLLLoss
 
@@ -310,8 +310,10 @@ def test_total_correlation_of_one_row_is_zero_and_gradients_flow():
 def test_elbo_loss_adds_the_weighted_total_correlation():
     z, mean, log_var = _gaussian_codes(True, n=16)
     x = torch.randn(16, 5, dtype=torch.float64)
-    y_pred = (torch.zeros_like(x), torch.zeros(5, dtype=torch.float64), mean, log_var, z)
-    plain = ELBOLoss(beta=2.0)(y_pred, x)
+    kl = VAE.kl(None, mean, log_var)  # the divergence from N(0, I)
+    y_pred = VAEOutput(torch.zeros_like(x), torch.zeros(5, dtype=torch.float64), mean, log_var,
+                       z, kl)
+    plain = ELBOLoss()(y_pred, x, beta=2.0)
     tc = total_correlation(z, mean, log_var, dataset_size=100)
-    weighted = ELBOLoss(beta=2.0, tc_weight=3.0, dataset_size=100)(y_pred, x)
+    weighted = ELBOLoss()(y_pred, x, beta=2.0, tc_weight=3.0, dataset_size=100)
     assert weighted.item() == pytest.approx(plain.item() + 3.0 * tc.item(), rel=1e-12)

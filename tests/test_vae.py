@@ -315,10 +315,11 @@ def test_inverse_transform_rejects_bad_codes(tiny, bad, match):
 # --------------------------------------------------------------------------
 
 class _RecordCapacity(Callback):
-    """Writes the loss's current capacity C into each epoch's history row."""
+    """Writes the loss's current capacity C into each epoch's history row
+    (the net's loss settings of the epoch)."""
 
     def on_epoch_end(self, net, **kwargs):
-        net.history.record("capacity", net.criterion_.capacity)
+        net.history.record("capacity", net.loss_settings_["capacity"])
 
 
 def test_capacity_rises_linearly_then_stays(split):
@@ -327,14 +328,14 @@ def test_capacity_rises_linearly_then_stays(split):
                   callbacks=[_RecordCapacity()]).fit(X)
     assert_allclose(model.history_[:, "capacity"],
                     6.0 * np.minimum(np.arange(12) / 8, 1.0), rtol=1e-12)
-    assert model.net_.criterion_.capacity == pytest.approx(6.0 * min(11 / 8, 1.0))
+    assert model.net_.loss_settings_["capacity"] == pytest.approx(6.0 * min(11 / 8, 1.0))
     # a warm start continues the ramp where it stopped
     half = quick("BetaVAE", max_epochs=3, capacity=(6.0, 8), warm_start=True).fit(X)
-    assert half.net_.criterion_.capacity == pytest.approx(6.0 * 2 / 8)
+    assert half.net_.loss_settings_["capacity"] == pytest.approx(6.0 * 2 / 8)
     half.fit(X)
-    assert half.net_.criterion_.capacity == pytest.approx(6.0 * 5 / 8)
+    assert half.net_.loss_settings_["capacity"] == pytest.approx(6.0 * 5 / 8)
     half.partial_fit(X)
-    assert half.net_.criterion_.capacity == pytest.approx(6.0 * 6 / 8)
+    assert half.net_.loss_settings_["capacity"] == pytest.approx(6.0 * 6 / 8)
 
 
 @pytest.mark.slow
@@ -345,12 +346,12 @@ def test_capacity_sets_the_kl_of_the_codes(split):
     closed = learn("BetaVAE", capacity=(0.0, 1), gamma=1000.0).fit(X)
     assert np.all(closed.transform(X).var(axis=0) < 0.05)
     assert _posterior_kl(closed, X) < 0.5
-    assert closed.net_.criterion_.capacity == 0.0
+    assert closed.net_.loss_settings_["capacity"] == 0.0
     # C = 25 nats: the codes are used, and their KL reaches C
     opened = learn("BetaVAE", capacity=(25.0, 10), gamma=1000.0).fit(X)
     assert np.all(opened.transform(X).var(axis=0) > 0.5)
     assert _posterior_kl(opened, X) == pytest.approx(25.0, rel=0.1)
-    assert opened.net_.criterion_.capacity == 25.0
+    assert opened.net_.loss_settings_["capacity"] == 25.0
     # the open code explains the data far better
     assert opened.score(X) > closed.score(X) + 20
 
@@ -371,16 +372,16 @@ def test_capacity_accepts_a_list_and_numpy_numbers(split):
     X, *_ = split
     for capacity in ([2.0, 4], (np.float64(2.0), np.int64(4)), (2, 4)):
         model = quick("BetaVAE", capacity=capacity).fit(X)
-        assert model.net_.criterion_.capacity == pytest.approx(2.0)
+        assert model.net_.loss_settings_["capacity"] == pytest.approx(2.0)
 
 
 def test_tc_weight_reaches_the_loss_with_the_training_rows(split):
     X, *_ = split
     model = quick("BetaVAE", tc_weight=5.0, early_stopping=True,
                   validation_fraction=0.25).fit(X)
-    assert model.net_.criterion_.tc_weight == 5.0
-    assert model.net_.criterion_.dataset_size == 150  # the rows it trains on
-    assert model.set_params(tc_weight=0.0).fit(X).net_.criterion_.tc_weight == 0.0
+    assert model.net_.loss_settings_["tc_weight"] == 5.0
+    assert model.net_.loss_settings_["dataset_size"] == 150  # the rows it trains on
+    assert model.set_params(tc_weight=0.0).fit(X).net_.loss_settings_["tc_weight"] == 0.0
     with pytest.raises(InvalidParameterError, match="'tc_weight' parameter"):
         quick("BetaVAE", tc_weight=-1.0).fit(X)
 
@@ -413,7 +414,7 @@ def test_warm_start_uses_a_changed_beta(split):
     # a changed β is a training setting, not a new network: it is used
     model.set_params(beta=4.0).fit(X)
     assert len(model.history_) == 10
-    assert model.net_.criterion_.beta == 4.0
+    assert model.net_.loss_settings_["beta"] == 4.0
 
 
 # --------------------------------------------------------------------------
