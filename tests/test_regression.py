@@ -211,6 +211,18 @@ def test_bad_noise_is_rejected_at_fit(noise, data):
     assert not hasattr(reg, "net_")
 
 
+@pytest.mark.parametrize("cls", [TrajectoryRegressor, GaussianRegressor])
+@pytest.mark.parametrize("y", [np.array("X"), np.array(3.0), 3.0])
+def test_a_scalar_y_is_named(cls, y, data):
+    # scikit-learn's own message ("Input should have at least 1 dimension")
+    # names neither argument, and quotes a string y as if it named X
+    reg = quick(cls.__name__)
+    with pytest.raises(ValueError, match=r"^y must be a 1-D or 2-D array of targets, got a "
+                                         r"scalar"):
+        reg.fit(data["reg"][0], y)
+    assert not hasattr(reg, "net_")
+
+
 # --------------------------------------------------------------------------
 # sample_y
 # --------------------------------------------------------------------------

@@ -25,6 +25,9 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
     """What both regressors share: targets, scaling, fit, partial_fit, predict."""
 
     def _validate_fit_data(self, X, y, reset):
+        # scikit-learn's message for a scalar y names neither X nor y
+        if np.isscalar(y) or (isinstance(y, np.ndarray) and y.ndim == 0):
+            raise ValueError(f"y must be a 1-D or 2-D array of targets, got a scalar: {y!r}.")
         with naming("X", "y"):
             X, y = validate_data(self, X, y, reset=reset, multi_output=True,
                                  y_numeric=True, dtype=np.float64)
