@@ -95,7 +95,8 @@ def _documented(cls):
 
 
 SHARED = ["lr", "lr_schedule", "max_epochs", "batch_size", "weight_decay", "early_stopping",
-          "validation_fraction", "n_iter_no_change", "warm_start", "device", "n_jobs",
+          "validation_fraction", "n_iter_no_change", "warm_start", "callbacks", "device",
+          "n_jobs",
           "random_state", "verbose"]
 
 

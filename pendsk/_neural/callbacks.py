@@ -7,7 +7,9 @@ import sys
 from skorch.callbacks import Callback
 from tqdm import tqdm
 
-__all__ = ["EpochProgressBar", "OptimizerLRSchedule", "StopOnNonFiniteLoss", "discard",
+from .._utils.validation import ValueConstraint
+
+__all__ = ["CallbackList", "EpochProgressBar", "OptimizerLRSchedule", "StopOnNonFiniteLoss", "discard",
            "to_stderr"]
 
 
@@ -115,3 +117,20 @@ class OptimizerLRSchedule(Callback):
         name = self.optimizer.removesuffix("_optimizer")
         net.history.record(f"event_{name}_lr", self.scheduler_.get_last_lr()[0])
         self.scheduler_.step()
+
+
+class CallbackList(ValueConstraint):
+    """The ``callbacks`` hyperparameter: a list of skorch callbacks or
+    ``(name, callback)`` pairs (a constraint for ``_parameter_constraints``)."""
+
+    doc_type = "list of skorch callbacks or (name, callback) tuples"
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, list) and all(
+            isinstance(item, Callback)
+            or (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+                and isinstance(item[1], Callback))
+            for item in val)
+
+    def __str__(self):
+        return "a list of skorch callbacks or (name, callback) pairs"

@@ -37,8 +37,7 @@ _PARAMETERS = string.Template("""
     warm_start : $warm_start_type, default=$warm_start
         Let :meth:`fit` continue from the current weights (``max_epochs``
         more epochs, a new schedule) instead of starting afresh.
-    callbacks : list of skorch callbacks or (name, callback) tuples, \
-default=$callbacks
+    callbacks : $callbacks_type, default=$callbacks
         Extra skorch callbacks, cloned at each training call.
     device : $device_type, default=$device
         Where to train and predict; ``"auto"`` picks CUDA when available.

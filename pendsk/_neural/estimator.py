@@ -34,11 +34,11 @@ from torch.utils.data import TensorDataset
 
 from .._utils.seeding import child_seed, root_entropy
 from .._utils.validation import Count, Widths, naming
-from .callbacks import (EpochProgressBar, OptimizerLRSchedule, StopOnNonFiniteLoss, discard,
-                        to_stderr)
+from .callbacks import (CallbackList, EpochProgressBar, OptimizerLRSchedule,
+                        StopOnNonFiniteLoss, discard, to_stderr)
 from .layers import ACTIVATIONS
 from .nets import Net, TensorBatches
-from .runtime import resolve_device, seeded, torch_threads
+from .runtime import interrupts_noticed, resolve_device, seeded, torch_threads
 
 __all__ = ["FLOAT32_MAX", "FitData", "NeuralEstimator", "UnsupervisedNeuralEstimator",
            "standardise"]
@@ -168,7 +168,7 @@ class NeuralEstimator(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Count(1, None, closed="left")],
         "warm_start": ["boolean"],
-        "callbacks": [list, None],
+        "callbacks": [CallbackList(), None],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "n_jobs": [Count(None, -1, closed="right"), Count(1, None, closed="left"), None],
         "random_state": ["random_state"],
@@ -207,6 +207,31 @@ class NeuralEstimator(BaseEstimator):
     # -- fit: validate and scale → build the net → configure → train ----------
 
     def _fit(self, X, y=None, *, incremental=False):
+        """Train on ``(X, y)`` as a transaction: on any exception (bad data,
+        a diverged loss, the user's Ctrl-C) the estimator is left exactly
+        as it was before the call -- unfitted after a failed first fit --
+        and the exception propagates.  (A callback that raises a plain
+        KeyboardInterrupt stops training early, as in skorch: the model is
+        then complete, fitted on the epochs done.)
+
+        The state is saved aside first: the attributes (a new network, new
+        scalers and a new prior replace the old ones, which stay intact),
+        and a copy of the network when training continues it in place
+        (warm start, :meth:`partial_fit`).
+        """
+        saved = self.__dict__.copy()
+        if hasattr(self, "net_") and (incremental or self.warm_start):
+            saved["net_"] = copy.deepcopy(self.net_)
+            saved["history_"] = saved["net_"].history
+        try:
+            with interrupts_noticed():
+                return self._training_call(X, y, incremental=incremental)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _training_call(self, X, y=None, *, incremental=False):
         """Train on ``(X, y)``: ``max_epochs`` epochs, or one if
         ``incremental``; a new network unless continuing one."""
         first = not (hasattr(self, "net_") and (incremental or self.warm_start))
@@ -444,6 +469,10 @@ class UnsupervisedNeuralEstimator(NeuralEstimator):
     def fit(self, X, y=None):
         """Fit the model to the trajectories ``X``.
 
+        A call that fails or is interrupted (an error, a diverged loss,
+        Ctrl-C) leaves the estimator as it was before it, and the exception
+        propagates.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_steps)
@@ -461,6 +490,10 @@ class UnsupervisedNeuralEstimator(NeuralEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Train for one more epoch on ``X``.
+
+        A call that fails or is interrupted (an error, a diverged loss,
+        Ctrl-C) leaves the estimator as it was before it, and the exception
+        propagates.
 
         The first call initialises the networks and the scaling from this
         data; later calls keep them and continue training at the constant

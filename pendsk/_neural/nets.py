@@ -16,6 +16,7 @@ from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 
 from ..metrics import maximum_mean_discrepancy
+from .runtime import UserInterrupt
 
 __all__ = ["AutoencoderNet", "GANNet", "Net", "TensorBatches"]
 
@@ -115,6 +116,29 @@ class Net(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, y_true, **getattr(self, "loss_settings_", {}))
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, except that the user's Ctrl-C
+        (:class:`~pendsk._neural.runtime.UserInterrupt`) propagates.
+
+        A plain KeyboardInterrupt raised by a callback stops training, as
+        skorch documents (its ``EarlyStopping`` stops that way); skorch
+        would end training quietly on a Ctrl-C too, as if it had finished.
+        On a Ctrl-C the callbacks' ``on_train_end`` still runs, to close
+        what they opened, and the estimator rolls the call back.
+        """
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except UserInterrupt:
+            self.notify("on_train_end", X=X, y=y)
+            raise
+        except KeyboardInterrupt:
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return self
 
 
 class AutoencoderNet(Net):

@@ -1,13 +1,16 @@
 """Where and how a neural estimator's torch code runs: its seed, its
-threads, its device (each a context or a plain function)."""
+threads, its device, and how a Ctrl-C reaches it (each a context or a
+plain function)."""
 
+import signal
+import threading
 from contextlib import contextmanager
 
 import torch
 
 from .._utils.threads import intra_op_threads
 
-__all__ = ["resolve_device", "seeded", "torch_threads"]
+__all__ = ["UserInterrupt", "interrupts_noticed", "resolve_device", "seeded", "torch_threads"]
 
 
 @contextmanager
@@ -40,3 +43,39 @@ def resolve_device(device):
         raise ValueError("device='cuda' was requested but torch finds no CUDA "
                          "device; use device='cpu' or 'auto'.")
     return torch.device(device)
+
+
+class UserInterrupt(KeyboardInterrupt):
+    """A Ctrl-C (SIGINT) that arrived during training.
+
+    skorch's callbacks raise a plain :class:`KeyboardInterrupt` to stop
+    training early (its ``EarlyStopping`` does), and skorch ends training
+    quietly on one; a Ctrl-C must instead reach the caller.  Inside
+    :func:`interrupts_noticed` the user's Ctrl-C raises this subclass, so
+    the two can be told apart (it is still a KeyboardInterrupt to whoever
+    catches one).
+    """
+
+
+@contextmanager
+def interrupts_noticed():
+    """For the block, a Ctrl-C raises :class:`UserInterrupt`.
+
+    Only where Python's own SIGINT handler is in place and in the main
+    thread (the only one that receives signals); elsewhere (another
+    thread, an application with its own handler) nothing changes.  The
+    caller's handler is put back afterwards.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise UserInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -55,6 +55,10 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
     def fit(self, X, y):
         """Fit the network to ``(X, y)``.
 
+        A call that fails or is interrupted (an error, a diverged loss,
+        Ctrl-C) leaves the estimator as it was before it, and the exception
+        propagates.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -72,6 +76,10 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y):
         """Train for one more epoch on ``(X, y)``.
+
+        A call that fails or is interrupted (an error, a diverged loss,
+        Ctrl-C) leaves the estimator as it was before it, and the exception
+        propagates.
 
         The first call initialises the network and the scaling from this
         data; later calls keep them and continue training, at the constant

@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-__all__ = ["Count", "Pair", "Widths", "check_values", "describe", "naming"]
+__all__ = ["Count", "Pair", "ValueConstraint", "Widths", "check_values", "describe", "naming"]
 
 
 class Count(Interval):
@@ -36,11 +36,16 @@ class Count(Interval):
         return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
-class _ValueConstraint(Options):
-    """A constraint on a value's content that scikit-learn's validation
-    accepts: its ``make_constraint`` takes the known constraint classes
-    only (as :class:`Count` extends ``Interval``, this extends ``Options``,
-    with a test of its own instead of a set of options)."""
+class ValueConstraint(Options):
+    """Base of a constraint on a value's content that scikit-learn's
+    validation accepts: its ``make_constraint`` takes the known constraint
+    classes only (as :class:`Count` extends ``Interval``, this extends
+    ``Options``, with a test of its own instead of a set of options).
+    Subclasses implement ``is_satisfied_by`` and ``__str__`` (the error's
+    words) and set ``doc_type``, the numpydoc type of a value that
+    satisfies it (what :func:`describe` writes)."""
+
+    doc_type = "object"
 
     def __init__(self):
         super().__init__(object, set())
@@ -49,12 +54,14 @@ class _ValueConstraint(Options):
         raise NotImplementedError
 
 
-class Widths(_ValueConstraint):
+class Widths(ValueConstraint):
     """Widths of hidden layers: a positive int or a sequence of them.
 
     Bools are refused; an empty sequence means no hidden layer.
     :meth:`convert` gives the widths as a tuple of ints.
     """
+
+    doc_type = "array-like of int"
 
     def is_satisfied_by(self, val):
         try:
@@ -73,7 +80,7 @@ class Widths(_ValueConstraint):
         return "a sequence of positive ints (layer widths)"
 
 
-class Pair(_ValueConstraint):
+class Pair(ValueConstraint):
     """A pair ``(a, b)`` of finite numbers, each satisfying its own constraint.
 
     Parameters
@@ -89,6 +96,8 @@ class Pair(_ValueConstraint):
     :meth:`convert` gives the pair as a tuple of floats or ints, after the
     items' types (``Integral`` constraints give ints).
     """
+
+    doc_type = "tuple (a, b)"
 
     def __init__(self, first, second, *, names=("a", "b"), increasing=False):
         super().__init__()
@@ -172,10 +181,8 @@ def describe(constraints):
             parts.append(text if len(options) == 1 else "{" + text + "}")
         elif isinstance(constraint, Interval):
             parts.append("int" if issubclass(constraint.type, Integral) else "float")
-        elif isinstance(constraint, Widths):
-            parts.append("array-like of int")
-        elif isinstance(constraint, Pair):
-            parts.append("tuple (a, b)")
+        elif isinstance(constraint, ValueConstraint):
+            parts.append(constraint.doc_type)
         else:
             parts.append(names.get(constraint, str(constraint)))
     unique = list(dict.fromkeys(parts))

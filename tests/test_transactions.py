@@ -1,0 +1,185 @@
+"""A training call is a transaction: a fit, warm start or partial_fit that
+fails -- on bad data, in a callback, on the user's Ctrl-C (SIGINT) --
+leaves the estimator exactly as it was before the call, and the exception
+reaches the caller (skorch alone ends training quietly on a Ctrl-C).  A
+callback that raises a plain KeyboardInterrupt stops training early, as
+skorch documents: the model is then complete.
+
+Each neural estimator is fitted fresh here (these tests change it); "as
+before" is the estimator's outputs (conftest's ``output``), its epoch
+count and its fitted attributes.
+"""
+
+import signal
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
+
+from conftest import NEURAL, SUPERVISED, fit_args, output, small
+from test_faults import BlowUpWeightsAt
+
+
+class _RaiseAt(Callback):
+    """Raises ``error`` at the end of epoch ``epoch`` of a training call."""
+
+    def __init__(self, error, epoch=2):
+        self.error = error
+        self.epoch = epoch
+
+    def on_train_begin(self, net, **kwargs):
+        self.epochs_ = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+        if self.epochs_ == self.epoch:
+            raise self.error
+
+
+class _CtrlCAt(Callback):
+    """Sends this process a SIGINT (as Ctrl-C does) at the end of epoch ``epoch``."""
+
+    def __init__(self, epoch=2):
+        self.epoch = epoch
+
+    def on_train_begin(self, net, **kwargs):
+        self.epochs_ = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+        if self.epochs_ == self.epoch:
+            signal.raise_signal(signal.SIGINT)
+
+
+def _state(est, X):
+    """What a failed call must not change."""
+    fitted = sorted(k for k in vars(est) if k.endswith("_") and not k.startswith("_"))
+    return output(est, X), len(est.history_), fitted, est.n_features_in_
+
+
+def _assert_same(before, after):
+    assert_array_equal(after[0], before[0])
+    assert after[1:] == before[1:]
+
+
+def _fitted(name, data):
+    args = fit_args(name, data)
+    return small(name).fit(*args), args
+
+
+def _poisoned(name, args):
+    """The fit arguments with one huge value, in y for the regressors."""
+    args = [np.array(a, dtype=np.float64) for a in args]
+    args[1 if name in SUPERVISED else 0][0] = 1e300
+    return args
+
+
+@pytest.mark.parametrize("name", NEURAL)
+@pytest.mark.parametrize("how", ["refit", "warm_start", "partial_fit"])
+def test_a_call_that_fails_on_bad_data_changes_nothing(name, how, data):
+    est, args = _fitted(name, data)
+    before = _state(est, args[0])
+    bad = _poisoned(name, args)
+    with pytest.raises(ValueError, match="too large"):
+        if how == "partial_fit":
+            est.partial_fit(*bad)
+        else:
+            est.set_params(warm_start=how == "warm_start").fit(*bad)
+    _assert_same(before, _state(est, args[0]))
+
+
+@pytest.mark.parametrize("name", ["TrajectoryRegressor", "GaussianRegressor"])
+def test_a_refit_on_other_columns_that_fails_keeps_the_old_model(name, data):
+    est, (X, y) = _fitted(name, data)
+    before = _state(est, X)
+    y_bad = np.array(y, dtype=np.float64)
+    y_bad[0] = 1e300
+    with pytest.raises(ValueError, match="too large"):
+        est.fit(X[:, :3], y_bad)
+    _assert_same(before, _state(est, X))
+    assert est.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("name", NEURAL)
+@pytest.mark.parametrize("how", ["refit", "warm_start"])
+def test_an_error_during_training_rolls_the_call_back(name, how, data):
+    est, args = _fitted(name, data)
+    before = _state(est, args[0])
+    est.set_params(warm_start=how == "warm_start",
+                   callbacks=[_RaiseAt(RuntimeError("disk full"))])
+    with pytest.raises(RuntimeError, match="disk full"):
+        est.fit(*args)
+    est.set_params(callbacks=None)
+    _assert_same(before, _state(est, args[0]))
+    # and it trains on from there as if the failed call had not happened
+    est.set_params(warm_start=True, max_epochs=1).fit(*args)
+    assert len(est.history_) == before[1] + 1
+
+
+@pytest.mark.parametrize("name", NEURAL)
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_a_diverged_continuation_keeps_the_finite_model(name, how, data):
+    est, args = _fitted(name, data)
+    before = _state(est, args[0])
+    # the weights blow up in the first epoch of the continued training
+    est.set_params(callbacks=[BlowUpWeightsAt(epoch=len(est.history_) + 1)])
+    with pytest.raises(ValueError, match="Training diverged"):
+        if how == "partial_fit":
+            est.partial_fit(*args)
+        else:
+            est.set_params(warm_start=True).fit(*args)
+    est.set_params(callbacks=None)
+    _assert_same(before, _state(est, args[0]))
+    assert all(np.isfinite(p.detach().numpy()).all() for p in est.net_.module_.parameters())
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_ctrl_c_in_a_first_fit_propagates_and_leaves_it_unfitted(name, data):
+    est = small(name, callbacks=[_CtrlCAt()])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(*fit_args(name, data))
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    assert not [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_ctrl_c_in_a_warm_start_propagates_and_keeps_the_model(name, data):
+    est, args = _fitted(name, data)
+    before = _state(est, args[0])
+    est.set_params(warm_start=True, callbacks=[_CtrlCAt(epoch=3)])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(*args)
+    est.set_params(callbacks=None)
+    _assert_same(before, _state(est, args[0]))
+    # the caller's SIGINT handler is back
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_a_callbacks_keyboard_interrupt_stops_training_early(name, data):
+    # skorch's way to stop (its EarlyStopping raises one): a complete model
+    args = fit_args(name, data)
+    est = small(name, callbacks=[_RaiseAt(KeyboardInterrupt(), epoch=2)]).fit(*args)
+    check_is_fitted(est)
+    assert len(est.history_) == 2
+    if name == "BetaVAE":
+        assert est.prior_.n_components >= 1
+    assert np.isfinite(output(est, args[0])).all()
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_bad_callbacks_are_refused_before_any_work(name, data):
+    est, args = _fitted(name, data)
+    before = _state(est, args[0])
+    for bad in ([1], [("name", 1)], ["print"]):
+        with pytest.raises(InvalidParameterError,
+                           match=r"'callbacks' parameter of .* must be a list of skorch "
+                                 r"callbacks or \(name, callback\) pairs"):
+            est.set_params(callbacks=bad).fit(*args)
+    est.set_params(callbacks=None)
+    _assert_same(before, _state(est, args[0]))
