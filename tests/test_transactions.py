@@ -11,6 +11,7 @@ count and its fitted attributes.
 """
 
 import signal
+from functools import partial
 
 import numpy as np
 import pytest
@@ -24,11 +25,11 @@ from conftest import NEURAL, SUPERVISED, fit_args, output, small
 from test_faults import BlowUpWeightsAt
 
 
-class _RaiseAt(Callback):
-    """Raises ``error`` at the end of epoch ``epoch`` of a training call."""
+class _At(Callback):
+    """Calls ``action()`` at the end of epoch ``epoch`` of a training call."""
 
-    def __init__(self, error, epoch=2):
-        self.error = error
+    def __init__(self, action, epoch=2):
+        self.action = action
         self.epoch = epoch
 
     def on_train_begin(self, net, **kwargs):
@@ -37,22 +38,21 @@ class _RaiseAt(Callback):
     def on_epoch_end(self, net, **kwargs):
         self.epochs_ += 1
         if self.epochs_ == self.epoch:
-            raise self.error
+            self.action()
 
 
-class _CtrlCAt(Callback):
-    """Sends this process a SIGINT (as Ctrl-C does) at the end of epoch ``epoch``."""
+def _throw(error):
+    raise error
 
-    def __init__(self, epoch=2):
-        self.epoch = epoch
 
-    def on_train_begin(self, net, **kwargs):
-        self.epochs_ = 0
+def _raise_at(error, epoch=2):
+    """A callback raising ``error`` at the end of epoch ``epoch``."""
+    return _At(partial(_throw, error), epoch)
 
-    def on_epoch_end(self, net, **kwargs):
-        self.epochs_ += 1
-        if self.epochs_ == self.epoch:
-            signal.raise_signal(signal.SIGINT)
+
+def _ctrl_c_at(epoch=2):
+    """A callback sending this process a SIGINT, as Ctrl-C does."""
+    return _At(partial(signal.raise_signal, signal.SIGINT), epoch)
 
 
 def _state(est, X):
@@ -110,7 +110,7 @@ def test_an_error_during_training_rolls_the_call_back(name, how, data):
     est, args = _fitted(name, data)
     before = _state(est, args[0])
     est.set_params(warm_start=how == "warm_start",
-                   callbacks=[_RaiseAt(RuntimeError("disk full"))])
+                   callbacks=[_raise_at(RuntimeError("disk full"))])
     with pytest.raises(RuntimeError, match="disk full"):
         est.fit(*args)
     est.set_params(callbacks=None)
@@ -139,7 +139,7 @@ def test_a_diverged_continuation_keeps_the_finite_model(name, how, data):
 
 @pytest.mark.parametrize("name", NEURAL)
 def test_ctrl_c_in_a_first_fit_propagates_and_leaves_it_unfitted(name, data):
-    est = small(name, callbacks=[_CtrlCAt()])
+    est = small(name, callbacks=[_ctrl_c_at()])
     with pytest.raises(KeyboardInterrupt):
         est.fit(*fit_args(name, data))
     with pytest.raises(NotFittedError):
@@ -151,7 +151,7 @@ def test_ctrl_c_in_a_first_fit_propagates_and_leaves_it_unfitted(name, data):
 def test_ctrl_c_in_a_warm_start_propagates_and_keeps_the_model(name, data):
     est, args = _fitted(name, data)
     before = _state(est, args[0])
-    est.set_params(warm_start=True, callbacks=[_CtrlCAt(epoch=3)])
+    est.set_params(warm_start=True, callbacks=[_ctrl_c_at(epoch=3)])
     with pytest.raises(KeyboardInterrupt):
         est.fit(*args)
     est.set_params(callbacks=None)
@@ -164,7 +164,7 @@ def test_ctrl_c_in_a_warm_start_propagates_and_keeps_the_model(name, data):
 def test_a_callbacks_keyboard_interrupt_stops_training_early(name, data):
     # skorch's way to stop (its EarlyStopping raises one): a complete model
     args = fit_args(name, data)
-    est = small(name, callbacks=[_RaiseAt(KeyboardInterrupt(), epoch=2)]).fit(*args)
+    est = small(name, callbacks=[_raise_at(KeyboardInterrupt(), epoch=2)]).fit(*args)
     check_is_fitted(est)
     assert len(est.history_) == 2
     if name == "BetaVAE":
