@@ -183,3 +183,36 @@ def test_bad_callbacks_are_refused_before_any_work(name, data):
             est.set_params(callbacks=bad).fit(*args)
     est.set_params(callbacks=None)
     _assert_same(before, _state(est, args[0]))
+
+
+# -- threads and memory layouts ------------------------------------------------------
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_two_threads_on_one_fitted_model_get_the_sequential_results(name, fitted_small, data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import OUTPUTS
+
+    est = fitted_small(name)
+    calls = [call for _, call in OUTPUTS[name]]
+    sequential = [np.asarray(call(est, data), dtype=object) for call in calls]
+    with ThreadPoolExecutor(2) as pool:
+        # every method twice, the two copies running at the same time
+        parallel = list(pool.map(lambda call: np.asarray(call(est, data), dtype=object),
+                                 [call for call in calls for _ in range(2)]))
+    for i, expected in enumerate(sequential):
+        for got in parallel[2 * i:2 * i + 2]:
+            assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_results_do_not_depend_on_the_inputs_memory_layout(name, fitted_small, data):
+    import pandas as pd
+
+    est = fitted_small(name)
+    X = np.array(fit_args(name, data)[0], dtype=np.float64)
+    # the GAN's outputs take no rows: its score does
+    result = est.score if name == "TrajectoryGAN" else (lambda rows: output(est, rows))
+    C = result(X)
+    assert_array_equal(result(np.asfortranarray(X)), C)
+    assert_array_equal(result(pd.DataFrame(X)), C)

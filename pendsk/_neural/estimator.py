@@ -409,8 +409,10 @@ class NeuralEstimator(BaseEstimator):
         device = next(module.parameters()).device
 
         def tensor(a):
-            # torch warns about (and may not respect) read-only memory
-            return torch.as_tensor(np.require(a, dtype=np.float64, requirements="W"),
+            # torch warns about (and may not respect) read-only memory; one
+            # memory layout (C order), so that results do not depend on the
+            # caller's (Fortran order, a DataFrame's blocks)
+            return torch.as_tensor(np.require(a, dtype=np.float64, requirements=("C", "W")),
                                    device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
         with torch.no_grad(), torch_threads(self.n_jobs):

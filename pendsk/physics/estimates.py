@@ -8,6 +8,7 @@ They are the starting point of :class:`pendsk.PhysicsVAE`'s encoder.
 """
 
 import math
+import threading
 import warnings
 
 import torch
@@ -24,6 +25,9 @@ __all__ = ["ESTIMATES", "integral_fit", "pendulum_estimates"]
 ESTIMATES = ("theta0", "omega0", "natural_frequency", "damping_rate",
              "theta0_refined", "omega0_refined", "natural_frequency_refined", "log_rms")
 
+
+#: Serialises the forward-mode AD of :func:`pendulum_estimates` across threads.
+_FORWARD_AD = threading.Lock()
 
 #: Rows per chunk in :func:`pendulum_estimates` (bounds its memory).
 _ESTIMATE_ROWS = 4096
@@ -124,7 +128,9 @@ def _refine(theta, start, dt):
         return pendulum_trajectory_uniform(p[:, 0], p[:, 1], p[:, 2], dt, n_steps)
 
     basis = torch.eye(3, dtype=start.dtype, device=start.device)
-    with forward_ad.dual_level(), warnings.catch_warnings():
+    # torch's forward-mode AD has one dual level per process: two threads
+    # inside it at once would nest levels, which torch refuses
+    with _FORWARD_AD, forward_ad.dual_level(), warnings.catch_warnings():
         # torch scripts its forward-mode decompositions on first use and
         # warns that scripting is deprecated: torch's business, not the caller's
         warnings.filterwarnings("ignore", message=".*torch.jit.script.* deprecated",
