@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from ._utils.seeding import root_entropy
-from ._utils.validation import Count, naming
+from ._utils.validation import Count, as_float64, check_output_size, naming
 from .physics.solvers import SOLVERS, simulate
 
 __all__ = ["PARAMETER_NAMES", "PendulumSimulator"]
@@ -147,8 +147,9 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
     def _validate_rows(self, X, reset):
         """Validate parameter rows: one path for fit and transform."""
         with naming("X"):
-            X = validate_data(self, X, reset=reset, dtype=np.float64,
+            X = validate_data(self, X, reset=reset, dtype="numeric",
                               ensure_all_finite=False)
+        X = as_float64(X, "X")
         if reset:
             if X.shape[1] != len(PARAMETER_NAMES):
                 raise ValueError(
@@ -183,6 +184,10 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
         return X
 
     def _simulate(self, X, random_state):
+        # set_params may have changed any setting since fit: the errors of
+        # a bad one name it, as fit's would
+        self._validate_params()
+        check_output_size((len(X), self.n_steps), "n_steps", self.n_steps)
         # the noise's root entropy (pendsk._random): an int seed is its own,
         # a RandomState gives one draw, and only when there is noise
         seed = None
@@ -260,6 +265,8 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
             The parameter rows; only when ``return_params`` is True.
         """
         check_is_fitted(self)
+        self._validate_params()
+        check_output_size((n_samples, self.n_steps), "n_samples", n_samples)
         rng = check_random_state(random_state)
         u = rng.random_sample((n_samples, len(PARAMETER_NAMES)))
         # rng.uniform(low, high) is low + (high - low) * u; in halves, which

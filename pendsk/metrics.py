@@ -33,7 +33,7 @@ from sklearn.utils._param_validation import (HasMethods, Interval, InvalidParame
                                              RealNotInt, StrOptions, validate_params)
 
 from ._utils.seeding import child_seed, root_entropy
-from ._utils.validation import Count, check_values
+from ._utils.validation import Count, check_values, naming
 
 __all__ = ["active_dimensions", "dci", "disentanglement_completeness",
            "maximum_mean_discrepancy", "mutual_information_gap"]
@@ -574,6 +574,12 @@ def dci(latents, factors, *, regressor=None, test_size=0.25, random_state=None):
     constant = np.flatnonzero(factors.min(axis=0) == factors.max(axis=0))
     if constant.size:
         raise ValueError(f"factors column {constant[0]} is constant; its R² is undefined.")
+    with np.errstate(over="ignore", invalid="ignore"):
+        huge = np.flatnonzero(~np.isfinite(factors.var(axis=0)))
+    if huge.size:
+        raise ValueError(f"factors column {huge[0]} holds values too large: its variance "
+                         "(the regressor's squared errors) overflows float64; rescale "
+                         "factors.")
     entropy = root_entropy(random_state)
     latents_train, latents_test, factors_train, factors_test = train_test_split(
         latents, factors, test_size=test_size, random_state=child_seed(entropy, 0))
@@ -584,20 +590,26 @@ def dci(latents, factors, *, regressor=None, test_size=0.25, random_state=None):
     n_factors = factors.shape[1]
     importance_matrix = np.empty((latents.shape[1], n_factors))
     r2 = np.empty(n_factors)
-    for k in range(n_factors):
-        if regressor is None:
-            model = GradientBoostingRegressor(random_state=child_seed(entropy, 1, k))
-        else:
-            model = clone(regressor)
-        model.fit(latents_train, factors_train[:, k])
-        r2[k] = r2_score(factors_test[:, k], model.predict(latents_test))
-        if hasattr(model, "feature_importances_"):
-            importances = np.abs(model.feature_importances_)
-        else:
-            importances = permutation_importance(
-                model, latents_test, factors_test[:, k], scoring="r2",
-                random_state=child_seed(entropy, 2, k)).importances_mean
-        importance_matrix[:, k] = np.maximum(importances, 0.0)
+    # the regressor's own errors (e.g. latents beyond float32 for the trees)
+    # name its X: they are about latents
+    with naming("latents"):
+        for k in range(n_factors):
+            if regressor is None:
+                model = GradientBoostingRegressor(random_state=child_seed(entropy, 1, k))
+            else:
+                model = clone(regressor)
+            model.fit(latents_train, factors_train[:, k])
+            r2[k] = r2_score(factors_test[:, k], model.predict(latents_test))
+            if hasattr(model, "feature_importances_"):
+                importances = np.abs(model.feature_importances_)
+            else:
+                importances = permutation_importance(
+                    model, latents_test, factors_test[:, k], scoring="r2",
+                    random_state=child_seed(entropy, 2, k)).importances_mean
+            importance_matrix[:, k] = np.maximum(importances, 0.0)
+    if not (np.isfinite(importance_matrix).all() and np.isfinite(r2).all()):
+        raise ValueError("The regressor's importances or R² are not finite: latents hold "
+                         "values too large for it; rescale latents.")
     disentanglement, completeness = disentanglement_completeness(importance_matrix)
     return Bunch(disentanglement=disentanglement, completeness=completeness,
                  informativeness=float(r2.mean()), informativeness_per_factor=r2,

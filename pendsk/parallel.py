@@ -13,13 +13,13 @@ how to install it (``pip install 'pendsk[dask]'``).
 """
 
 import copy
-from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 from ._utils.seeding import child_seed, root_entropy
+from ._utils.validation import Count
 from ._simulator import PARAMETER_NAMES, PendulumSimulator
 
 __all__ = ["simulate_blocks"]
@@ -154,6 +154,8 @@ def simulate_blocks(simulator, params, rows_per_block=None):
         raise TypeError("simulator must be a PendulumSimulator, got "
                         f"{type(simulator).__name__}.")
     check_is_fitted(simulator)
+    # set_params may have changed its settings since fit
+    simulator._validate_params()
     if not isinstance(params, da.Array):
         raise ValueError(
             "params must be a dask array of shape (n_rows, 4), got "
@@ -166,8 +168,9 @@ def simulate_blocks(simulator, params, rows_per_block=None):
             f"({', '.join(PARAMETER_NAMES)}), got shape {params.shape}.")
     if params.dtype.kind not in "biuf":
         raise ValueError(f"params must hold numbers, got dtype {params.dtype}.")
-    if rows_per_block is not None:
-        check_scalar(rows_per_block, "rows_per_block", Integral, min_val=1)
+    validate_parameter_constraints({"rows_per_block": [Count(1, None), None]},
+                                   {"rows_per_block": rows_per_block},
+                                   caller_name="simulate_blocks")
     if rows_per_block is not None or params.numblocks[1] > 1:
         axes = {1: -1} if rows_per_block is None else {0: rows_per_block, 1: -1}
         params = params.rechunk(axes)

@@ -202,7 +202,8 @@ def test_fit_rejects_bad_y(name, data, bad_y, match):
 
 #: Bad values of the shared hyperparameters, with what their error says.
 SHARED_BAD_PARAMS = [({"hidden_layer_sizes": sizes}, "'hidden_layer_sizes' parameter of .* must "
-                      "be a sequence of positive ints") for sizes in [(0,), (8, 2.5), ("a",)]]
+                      "be a positive int or a flat sequence of positive ints")
+                     for sizes in [(0,), (8, 2.5), ("a",), ((8, 8),), [8, [8]]]]
 SHARED_BAD_PARAMS += [({key: value}, f"'{key}' parameter") for key, value in [
     ("activation", "softmax"), ("lr", 0.0), ("lr_schedule", "step"), ("max_epochs", 0),
     ("batch_size", 0), ("weight_decay", -1.0), ("validation_fraction", 1.0),
@@ -369,10 +370,19 @@ def test_early_stopping_stops_at_the_best_validation_epoch(data):
 
 
 @pytest.mark.parametrize("name", NEURAL)
-def test_early_stopping_needs_enough_rows(name, data):
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_a_first_fit_needs_two_rows(name, early_stopping, data):
+    # the scaling is fitted to the rows' spread: one row has none (and early
+    # stopping could not hold one out); scikit-learn's "1 sample" message
     X, *y = fit_args(name, data)
-    with pytest.raises(ValueError, match="With n_samples=1, test_size=0.1"):
-        small(name, early_stopping=True).fit(X[:1], *(a[:1] for a in y))
+    with pytest.raises(ValueError, match=r"Invalid X.*1 sample\(s\).*minimum of 2"):
+        small(name, early_stopping=early_stopping).fit(X[:1], *(a[:1] for a in y))
+    if not early_stopping:  # (which holds out rows: see the GAN's test below)
+        model = small(name).fit(X[:2], *(a[:2] for a in y))
+        # continuing needs no spread: partial_fit takes one row
+        n_epochs = len(model.history_)
+        model.partial_fit(X[:1], *(a[:1] for a in y))
+        assert len(model.history_) == n_epochs + 1
 
 
 @pytest.mark.parametrize("name", NEURAL)

@@ -30,6 +30,7 @@ from scipy.stats import loguniform
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
 
 import pendsk
 import pendsk.parallel
@@ -282,14 +283,21 @@ def test_simulate_blocks_rejects_bad_params(rows, params, message):
         simulate_blocks(sim, params)
 
 
-@pytest.mark.parametrize("rows_per_block, error, message", [
-    (0, ValueError, "rows_per_block == 0, must be >= 1"),
-    (2.5, TypeError, "rows_per_block must be an instance of int"),
-])
-def test_simulate_blocks_rejects_bad_rows_per_block(rows, rows_per_block, error, message):
+@pytest.mark.parametrize("rows_per_block", [0, 2.5, True, np.True_, "3"])
+def test_simulate_blocks_rejects_bad_rows_per_block(rows, rows_per_block):
     sim = PendulumSimulator(n_steps=N_STEPS).fit(rows)
-    with pytest.raises(error, match=message):
+    with pytest.raises(InvalidParameterError, match="'rows_per_block' parameter of "
+                       r"simulate_blocks must be an int in the range \[1, inf\) or None"):
         simulate_blocks(sim, da.from_array(rows, chunks=5), rows_per_block=rows_per_block)
+
+
+@pytest.mark.parametrize("setting, value", [("dt", -0.001), ("n_steps", 0), ("g", "9.8"),
+                                            ("noise_std", -1.0)])
+def test_simulate_blocks_checks_settings_changed_after_fit(rows, setting, value):
+    sim = PendulumSimulator(n_steps=N_STEPS).fit(rows).set_params(**{setting: value})
+    with pytest.raises(InvalidParameterError, match=f"'{setting}' parameter of "
+                       "PendulumSimulator"):
+        simulate_blocks(sim, da.from_array(rows, chunks=5))
 
 
 def test_bad_rows_fail_at_compute_naming_column_block_and_rows(rows):

@@ -97,3 +97,33 @@ def test_a_prior_pickles(prior):
 
     again = pickle.loads(pickle.dumps(prior))
     assert_array_equal(again.sample(5, random_state=1), prior.sample(5, random_state=1))
+
+
+def test_update_refits_from_the_current_components_without_changing_them():
+    rng = np.random.default_rng(0)
+    codes = np.r_[rng.normal(-2.0, 0.5, (300, 2)), rng.normal(2.0, 0.5, (300, 2))]
+    prior = MixturePrior.fit(codes, 2, random_state=0)
+    means = prior.means_.copy()
+    moved = prior.update(codes + 0.3)
+    assert moved is not prior
+    assert_array_equal(prior.means_, means)  # the old prior is intact
+    # EM from the fitted components: few iterations, same components moved
+    assert moved.mixture_.n_iter_ < prior.mixture_.n_iter_ + 5
+    assert moved.mixture_.n_iter_ <= 10
+    assert_allclose(np.sort(moved.means_, axis=0), np.sort(means, axis=0) + 0.3, atol=0.05)
+    # and what scikit-learn's warm start gives, by its own hand
+    reference = GaussianMixture(2, covariance_type="full", random_state=0,
+                                reg_covar=prior.mixture_.reg_covar, warm_start=True)
+    reference.fit(codes)
+    reference.fit(codes + 0.3)
+    assert_allclose(moved.means_, reference.means_, rtol=1e-6)
+
+
+def test_update_fits_anew_a_prior_given_by_its_parameters_or_too_few_codes():
+    rng = np.random.default_rng(1)
+    codes = rng.normal(size=(50, 2))
+    fitted = MixturePrior.standard_normal(2).update(codes)
+    assert fitted.mixture_ is not None
+    assert_allclose(fitted.means_[0], codes.mean(0), atol=1e-9)
+    many = MixturePrior.fit(rng.normal(size=(500, 2)), 8, random_state=0)
+    assert many.update(codes[:5]).n_components == 5

@@ -254,7 +254,10 @@ def test_get_feature_names_out():
     (np.hstack([PARAMS, PARAMS[:, :1]]), r"X has 5 feature.*expect.*4"),
     (PARAMS[0], "Expected 2D array"),
     (np.empty((0, 4)), "0 sample"),
-    ([["a", "b", "c", "d"]], "could not convert"),
+    ([["a", "b", "c", "d"]], "Invalid X: dtype='numeric' is not compatible with arrays of "
+                             "bytes/strings"),
+    ([["1", "0", "1", "1"]], "Invalid X: .*strings"),
+    (np.full((1, 4), np.datetime64("2020-01-01")), "X holds datetime64.* not numbers"),
     (np.array([[0.1, 0.2, 1.0, 1.0 + 1j]]), "[Cc]omplex"),
     (np.array([[0.1, np.nan, 1.0, 1.0]]), r"NaN in column 'omega0' \(row 0\)"),
     (np.array([[0.1, 0.2, 1.0, 1.0], [np.inf, 0.2, 1.0, 1.0]]),
@@ -263,7 +266,8 @@ def test_get_feature_names_out():
     (np.array([[0.1, 0.2, 1.0, 1.0], [0.1, 0.2, -2.0, 1.0], [0, 0, -1, 1]]),
      r"Negative values.*'length'.*row 1 and 1 more"),
     (np.array([[0.1, 0.2, 1.0, -1.0]]), r"'mass' of X must be > 0"),
-], ids=["3cols", "5cols", "1d", "empty", "strings", "complex", "nan", "inf",
+], ids=["3cols", "5cols", "1d", "empty", "strings", "numeric-strings", "dates", "complex",
+        "nan", "inf",
         "zero-length", "negative-length", "negative-mass"])
 def test_rejects_bad_rows(data, match):
     with pytest.raises(ValueError, match=match):

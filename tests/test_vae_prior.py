@@ -178,6 +178,41 @@ def test_continued_training_refits_the_prior(tiny, split, how):
                     model.transform(X).mean(0), atol=0.1)
 
 
+def test_partial_fit_defers_one_update_of_the_prior(tiny, split, monkeypatch):
+    X, _ = split
+    model = pickle.loads(pickle.dumps(tiny))
+    before = model.prior_
+    fits, updates = [], []
+    real_fit, real_update = MixturePrior.fit.__func__, MixturePrior.update
+    monkeypatch.setattr(MixturePrior, "fit", classmethod(
+        lambda cls, *a, **k: fits.append(1) or real_fit(cls, *a, **k)))
+    monkeypatch.setattr(MixturePrior, "update",
+                        lambda self, *a, **k: updates.append(1) or real_update(self, *a, **k))
+    for _ in range(5):
+        model.partial_fit(X)
+    # no mixture fitted during the calls: their cost does not grow with them
+    assert fits == [] and updates == []
+    pending_codes, seed = model._prior_update
+    prior = model.prior_  # the first read updates it, once
+    assert updates == [1] and fits == []
+    assert model.prior_ is prior and updates == [1]
+    # the update of the fitted prior from the last call's codes
+    expected = real_update(before, pending_codes, random_state=seed)
+    assert_allclose(prior.means_, expected.means_)
+    assert prior.n_components == before.n_components
+    # a fit fits it at once, from scratch
+    model.set_params(max_epochs=1).fit(X)
+    assert "_prior_update" not in vars(model) and len(fits) == 1
+
+
+def test_a_deferred_update_pickles_and_samples_as_the_updated_prior(tiny, split):
+    X, _ = split
+    model = pickle.loads(pickle.dumps(tiny)).partial_fit(X)
+    copy = pickle.loads(pickle.dumps(model))
+    assert "_prior_update" in vars(copy)
+    assert_array_equal(copy.sample(5, random_state=0), model.sample(5, random_state=0))
+
+
 # --------------------------------------------------------------------------
 # traverse
 # --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._neural.docs import shared_docs
 from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
 from .._neural.nets import GANNet
-from .._utils.validation import Count
+from .._utils.validation import Count, check_output_size
 from ..metrics import maximum_mean_discrepancy
 from .networks import GAN, GAN_LOSSES
 
@@ -121,6 +121,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     _auto_steps = 21000
     _net_class = GANNet
     _network_params = ("latent_dim", "loss", *NeuralEstimator._network_params)
+    _loss_weights = ("gp_weight",)
 
     def __init__(self, latent_dim=4, loss="ns-r1", n_critic=5, gp_weight=10.0,
                  clip_value=0.01, *, hidden_layer_sizes=(128, 256),
@@ -193,6 +194,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
             Generated trajectories.
         """
         check_is_fitted(self)
+        check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
         rng = check_random_state(random_state)
         module = self.net_.module_
         shape = (n_samples, module.latent_dim)

@@ -1,5 +1,7 @@
 """The base of the latent-variable models (BetaVAE, PhysicsVAE)."""
 
+import threading
+
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
@@ -9,8 +11,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._neural.estimator import UnsupervisedNeuralEstimator
 from .._neural.nets import AutoencoderNet
-from .._utils.validation import Count, naming
+from .._utils.validation import Count, as_float64, check_output_size, naming
 from .vae_network import ELBOLoss
+
+#: Held while a deferred update of a prior runs (``LatentModel.prior_``).
+_PRIOR_UPDATE = threading.Lock()
 
 __all__ = ["LatentModel"]
 
@@ -48,15 +53,53 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
     _net_class = AutoencoderNet
     _decoder = ("decode", False)
 
-    def _fit_prior(self, Xs):
+    def _fit_prior(self, Xs, incremental=False):
         raise NotImplementedError
+
+    def _deferred_prior_update(self, Xs):
+        """What a :meth:`partial_fit` that continues training needs to
+        update ``prior_`` later -- ``(codes, seed)`` for
+        :meth:`MixturePrior.update` -- or None to fit it now."""
+        return None
 
     # -- fitted state --------------------------------------------------------
 
-    def _train(self, net, train_set, ours):
-        """Train, then fit ``prior_`` to the rows trained on."""
-        super()._train(net, train_set, ours)
-        self.prior_ = self._fit_prior(train_set.tensors[0].cpu().numpy())
+    def _train(self, net, train_set, ours, incremental=False):
+        """Train, then fit ``prior_`` to the rows trained on.
+
+        A :meth:`partial_fit` that continues training may defer the update
+        (:meth:`_deferred_prior_update`): the codes of its rows are kept,
+        and the prior is updated from them when ``prior_`` is next read.
+        A run of calls then costs one update, whatever its length (each
+        call replaces the codes of the one before).
+        """
+        super()._train(net, train_set, ours, incremental)
+        Xs = train_set.tensors[0].cpu().numpy()
+        pending = self._deferred_prior_update(Xs) if incremental else None
+        self.__dict__.pop("_prior_update", None)
+        if pending is None:
+            self._prior = self._fit_prior(Xs, incremental)
+        else:
+            self._prior_update = pending
+
+    @property
+    def prior_(self):
+        """The distribution of codes :meth:`sample` draws from (a
+        :class:`~pendsk._latent.priors.MixturePrior`), fitted by the last
+        training call; after :meth:`partial_fit` calls, updated from the
+        last call's codes when first read."""
+        state = self.__dict__
+        if "_prior_update" in state:
+            with _PRIOR_UPDATE:  # two threads reading it update it once
+                if "_prior_update" in state:
+                    codes, seed = state["_prior_update"]
+                    state["_prior"] = state["_prior"].update(codes, random_state=seed)
+                    del state["_prior_update"]
+        try:
+            return state["_prior"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no prior_ before it is "
+                                 "fitted.") from None
 
     @property
     def _n_features_out(self):
@@ -87,7 +130,7 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
         """``Z`` as float64 codes of the fitted width (errors name ``name``)."""
         check_is_fitted(self)
         with naming(name):
-            Z = check_array(Z, dtype=np.float64, input_name=name)
+            Z = as_float64(check_array(Z, dtype="numeric", input_name=name), name)
         if Z.shape[1] != self._n_features_out:
             raise ValueError(f"{name} has {Z.shape[1]} columns, but {type(self).__name__} "
                              f"was fitted with {self._fitted_width}.")
@@ -122,8 +165,8 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
         with naming("values"):
             if np.ndim(values) != 1:
                 raise ValueError(f"values must be 1-D, got shape {np.shape(values)}.")
-            values = check_array(np.reshape(values, (1, -1)), dtype=np.float64,
-                                 input_name="values").ravel()
+            values = as_float64(check_array(np.reshape(values, (1, -1)), dtype="numeric",
+                                            input_name="values"), "values").ravel()
         if z is None:
             base = self.prior_.mode()[None]
         else:
@@ -178,6 +221,7 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
             {"n_samples": n_samples, "random_state": random_state},
             caller_name=f"{type(self).__name__}.sample")
         check_is_fitted(self)
+        check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
         rng = check_random_state(random_state)
         codes = self.prior_.sample(n_samples, rng)
         return self._decode(codes, "the prior draws", noise_rng=rng)

@@ -122,7 +122,11 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     Parameters
     ----------
     latent_dim : int, default=6
-        Dimensions of the latent code (the article used 6).
+        Dimensions of the latent code (the article used 6).  It may exceed
+        the number of time steps of X, as scikit-learn's estimator checks
+        fit on one or two columns: the dimensions beyond the data's own
+        carry no information, the KL term closes them, and
+        :func:`~pendsk.metrics.active_dimensions` finds them inactive.
     beta : float, default=1.0
         Weight of the KL term; 1 is the plain VAE, the article used 10.
     capacity : tuple (C_max, n_epochs) or None, default=None
@@ -145,7 +149,11 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         posteriors of the training rows (their aggregate posterior; ex-post
         density estimation [4]_).  ``"standard"``: N(0, I), the prior the
         loss uses (the article's sampling).  Training is the same either
-        way.
+        way.  After :meth:`partial_fit` calls that continue a fitted model,
+        the mixture is updated from the last call's codes, EM starting from
+        its current components, when ``prior_`` is next read (by
+        :meth:`sample`, :meth:`traverse`, ...): the calls' cost does not
+        grow with their number.
     prior_components : int, default=20
         Components of the ``"gmm"`` prior (at most the number of codes it
         is fitted to).
@@ -275,6 +283,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
     _AUTO_STEPS = {True: 700, False: 7000}
     _network_params = ("latent_dim", "pca_path", *NeuralEstimator._network_params)
+    _loss_weights = ("beta", "gamma", "tc_weight")
 
     def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,
                  prior="gmm", prior_components=20, pca_path=True,
@@ -325,17 +334,32 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
                                                       self.latent_dim))
         return net
 
-    def _fit_prior(self, Xs):
-        """The distribution of codes :meth:`sample` draws from, for the
-        standardised training rows ``Xs``."""
-        if self.prior == "standard":
-            return MixturePrior.standard_normal(self._n_features_out)
+    def _posterior_draws(self, Xs):
+        """Codes drawn from the posteriors of the standardised rows ``Xs``
+        (their aggregate posterior), and the seed of a mixture fitted to
+        them."""
         mean, log_var = self._forward(Xs, method="encode")
         rng = np.random.default_rng(child_seed(self._entropy, len(self.net_.history), 1))
         n_draws = min(_PRIOR_DRAWS, max(1, _PRIOR_POINTS // len(mean)))
         codes = mean + np.exp(0.5 * log_var) * rng.standard_normal((n_draws, *mean.shape))
-        return MixturePrior.fit(codes.reshape(-1, mean.shape[1]), self.prior_components,
-                                random_state=child_seed(self._entropy, len(self.net_.history), 2))
+        return (codes.reshape(-1, mean.shape[1]),
+                child_seed(self._entropy, len(self.net_.history), 2))
+
+    def _fit_prior(self, Xs, incremental=False):
+        """The distribution of codes :meth:`sample` draws from, for the
+        standardised training rows ``Xs``."""
+        if self.prior == "standard":
+            return MixturePrior.standard_normal(self._n_features_out)
+        codes, seed = self._posterior_draws(Xs)
+        return MixturePrior.fit(codes, self.prior_components, random_state=seed)
+
+    def _deferred_prior_update(self, Xs):
+        """A continued :meth:`partial_fit` updates a fitted mixture later,
+        from its current components (:meth:`MixturePrior.update`), when
+        ``prior_`` is next read: a run of calls costs one update."""
+        if self._prior.mixture_ is None:
+            return None
+        return self._posterior_draws(Xs)
 
     @property
     def _auto_steps(self):
@@ -359,6 +383,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     def _fitted_width(self):
         return f"latent_dim={self._n_features_out}"
 
+    @validate_params({"return_std": ["boolean"]}, prefer_skip_nested_validation=True)
     def transform(self, X, return_std=False):
         """Posterior means of the latent codes of ``X``.
 

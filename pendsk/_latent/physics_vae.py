@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .._neural.docs import shared_docs
-from .._neural.estimator import NeuralEstimator
+from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, NeuralEstimator
 from .._utils.validation import Count, Pair
 from ..physics.estimates import pendulum_estimates
 from .base import LatentModel
@@ -54,7 +54,8 @@ class PhysicsVAE(LatentModel):
         decoder's correction; with 0 the correction is one learned envelope
         and drift shared by all rows.
     dt : float, default=0.01
-        Time between the samples of a row [s]: the decoder's time grid.
+        Time between the samples of a row [s]: the decoder's time grid (a
+        normal float32 number, as the decoder trains in float32).
     beta : float, default=1.0
         Weight of the KL term of the training loss.
     theta0_range, omega0_range, frequency_range : tuple (low, high) or None, \
@@ -148,7 +149,8 @@ default=None
     _parameter_constraints = {
         **NeuralEstimator._parameter_constraints,
         "aux_dim": [Count(0, None, closed="left")],
-        "dt": [Interval(Real, 0, None, closed="neither")],
+        # the decoder integrates in float32: dt must be a normal float32
+        "dt": [Interval(Real, FLOAT32_TINY, FLOAT32_MAX, closed="both")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "theta0_range": [_RANGE, None],
         "omega0_range": [_RANGE, None],
@@ -156,6 +158,7 @@ default=None
         "correction_weight": [Interval(Real, 0, None, closed="left")],
     }
     _decoder = ("trajectory", True)
+    _loss_weights = ("beta", "correction_weight")
     _network_params = ("aux_dim", "dt", "theta0_range", "omega0_range", "frequency_range",
                        *NeuralEstimator._network_params)
 
@@ -229,7 +232,7 @@ default=None
         return {"loss_settings": dict(beta=self.beta,
                                       correction_weight=self.correction_weight)}
 
-    def _fit_prior(self, Xs):
+    def _fit_prior(self, Xs, incremental=False):
         """The Gaussian prior the network was trained with: the physical
         latents' ``prior_mean_`` and ``prior_std_``, N(0, 1) for the
         auxiliary ones."""
@@ -275,6 +278,7 @@ default=None
 
     # -- the latent code -------------------------------------------------------------
 
+    @validate_params({"return_std": ["boolean"]}, prefer_skip_nested_validation=True)
     def transform(self, X, return_std=False):
         """Posterior means of the latent variables of ``X``.
 

@@ -11,6 +11,8 @@ and standard deviations (PhysicsVAE's physical latents), and a Gaussian
 mixture fitted to the codes of the training rows (BetaVAE's default).
 """
 
+import copy
+
 import numpy as np
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
@@ -97,9 +99,47 @@ class MixturePrior:
                                       **options).fit(codes)
         except ValueError:
             mixture = GaussianMixture(n_components=1, **options).fit(codes)
+        return cls._of(mixture)
+
+    @classmethod
+    def _of(cls, mixture):
         prior = cls(mixture.weights_, mixture.means_, mixture.covariances_)
         prior.mixture_ = mixture
         return prior
+
+    def update(self, codes, *, random_state=None):
+        """A new prior: this one's mixture refitted to ``codes``, starting
+        from its current parameters (this prior is left as it is).
+
+        scikit-learn's ``warm_start``: EM starts from the fitted weights,
+        means and precisions instead of k-means and runs until it
+        converges, a few iterations when the codes have moved little --
+        the incremental update of :meth:`BetaVAE.partial_fit
+        <pendsk.BetaVAE.partial_fit>`, whose cost does not grow with the
+        number of calls.  A prior not fitted by :meth:`fit` (no
+        ``mixture_``), or with more components than ``codes`` has rows,
+        is fitted anew.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pendsk._latent.priors import MixturePrior
+        >>> rng = np.random.default_rng(0)
+        >>> prior = MixturePrior.fit(rng.normal(0.0, 1.0, (500, 2)), 2, random_state=0)
+        >>> moved = prior.update(rng.normal(0.5, 1.0, (500, 2)))
+        >>> bool(np.abs(moved.marginals()[0] - 0.5).max() < 0.2)
+        True
+        """
+        if (self.mixture_ is None or self.n_components > len(codes)
+                or codes.shape[1] != self.n_latents):
+            return self.fit(codes, self.n_components, random_state=random_state)
+        mixture = copy.deepcopy(self.mixture_)
+        mixture.set_params(warm_start=True)
+        try:
+            mixture.fit(codes)
+        except ValueError:  # a component left without a covariance
+            return self.fit(codes, self.n_components, random_state=random_state)
+        return self._of(mixture)
 
     @property
     def n_components(self):

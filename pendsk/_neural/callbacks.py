@@ -19,19 +19,37 @@ class StopOnNonFiniteLoss(Callback):
 
     Checked at the end of every epoch, on the training and the validation
     loss; the message names the epoch and the likely causes.
+
+    Parameters
+    ----------
+    weights : dict, default=None
+        The estimator's hyperparameters that multiply terms of the loss
+        (``{"beta": 1.0, "tc_weight": 1e300}``): a weight above
+        ``LARGE_WEIGHT`` is named as the likely cause, before the learning
+        rate.
     """
+
+    #: A loss weight above this is named first when training diverges.
+    LARGE_WEIGHT = 1e6
+
+    def __init__(self, weights=None):
+        self.weights = weights
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
         for key in ("train_loss", "valid_loss"):
             value = row.get(key)
             if value is not None and not math.isfinite(value):
-                raise ValueError(
-                    f"Training diverged: {key} is {value} at epoch {row['epoch']}. "
-                    f"The learning rate (lr={net.lr}) is probably too high for this "
-                    "data, or X (or y) holds extreme values; lower lr or remove "
-                    "the outliers."
-                )
+                large = [f"{name}={weight:g}" for name, weight in (self.weights or {}).items()
+                         if abs(weight) > self.LARGE_WEIGHT]
+                cause = (f"The loss weight {' and '.join(large)} is probably too large: "
+                         "the loss leaves float32, the precision it trains in; lower it."
+                         if large else
+                         f"The learning rate (lr={net.lr}) is probably too high for this "
+                         "data, or X (or y) holds extreme values; lower lr or remove "
+                         "the outliers.")
+                raise ValueError(f"Training diverged: {key} is {value} at epoch "
+                                 f"{row['epoch']}. {cause}")
 
 
 def discard(message):

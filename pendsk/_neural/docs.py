@@ -23,7 +23,7 @@ _PARAMETERS = string.Template("""
     max_epochs : $max_epochs_type, default=$max_epochs
         Passes over the training data per :meth:`fit` call.$max_epochs_auto
     batch_size : $batch_size_type, default=$batch_size
-        Rows per gradient step.
+        Rows per gradient step (every row, when it exceeds their number).
     weight_decay : $weight_decay_type, default=$weight_decay
         L2 penalty (the optimizer's ``weight_decay``).
     early_stopping : $early_stopping_type, default=$early_stopping

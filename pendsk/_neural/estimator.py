@@ -12,7 +12,10 @@ float64 so that they do not depend on how rows are batched.
 
 The skorch pieces it trains with are in :mod:`.nets` and
 :mod:`.callbacks`, the seed, thread and device contexts in
-:mod:`.runtime`, the shared docstrings in :mod:`.docs`.
+:mod:`.runtime`, the shared docstrings in :mod:`.docs`.  It runs past 500
+lines because the base is one idea -- a training call as a transaction
+of four steps, and the float64 forward pass every method shares -- whose
+parts read in the order they run.
 """
 
 import copy
@@ -33,14 +36,14 @@ from torch.optim.lr_scheduler import ConstantLR, CosineAnnealingLR
 from torch.utils.data import TensorDataset
 
 from .._utils.seeding import child_seed, root_entropy
-from .._utils.validation import Count, Widths, naming
+from .._utils.validation import Count, Widths, as_float64, check_settings, naming
 from .callbacks import (CallbackList, EpochProgressBar, OptimizerLRSchedule,
                         StopOnNonFiniteLoss, discard, to_stderr)
 from .layers import ACTIVATIONS
 from .nets import Net, TensorBatches
 from .runtime import interrupts_noticed, resolve_device, seeded, torch_threads
 
-__all__ = ["FLOAT32_MAX", "FitData", "NeuralEstimator", "UnsupervisedNeuralEstimator",
+__all__ = ["FLOAT32_MAX", "FLOAT32_TINY", "FitData", "NeuralEstimator", "UnsupervisedNeuralEstimator",
            "standardise"]
 
 
@@ -53,6 +56,9 @@ _AUTO_ROWS, _AUTO_EXPONENT = 400, 0.4
 
 #: Largest magnitude the networks can take: float32 when training.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+#: Smallest normal float32 magnitude.
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 
 def standardise(scaler, array, name, *, fit=False, limit=None):
@@ -141,10 +147,14 @@ class NeuralEstimator(BaseEstimator):
       handed to the net in one place, :meth:`_configure_net`;
     - ``_network_params``: the hyperparameters that shape the network, which
       warm starts and ``partial_fit`` must not change;
+    - ``_loss_weights``: the hyperparameters that weight terms of the loss,
+      which a divergence error names when they are huge;
     - ``_auto_steps``: the optimizer steps of ``max_epochs="auto"`` at 400
       rows (generative models);
-    - ``_train(net, train_set, ours)``: may be extended to fit more state
-      once the network is trained (the latent models' ``prior_``).
+    - ``_train(net, train_set, ours, incremental)``: may be extended to fit
+      more state once the network is trained (the latent models'
+      ``prior_``); ``incremental`` is true when a :meth:`partial_fit` call
+      continues a fitted model.
 
     Every hyperparameter is checked by ``_parameter_constraints`` once per
     :meth:`fit` or :meth:`partial_fit` call (scikit-learn's
@@ -153,17 +163,19 @@ class NeuralEstimator(BaseEstimator):
     their types from the same constraints (:mod:`pendsk._neural.docs`).
 
     Methods after ``fit`` read fitted state (the module's own sizes, the
-    scalers), never a hyperparameter that ``set_params`` may have changed.
+    scalers); the one hyperparameter they read, ``n_jobs``, is checked
+    again where it is used, as ``set_params`` may have changed it.
     """
 
     _parameter_constraints = {
         "hidden_layer_sizes": [Widths()],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        # torch's optimizers hold them as float32 numbers
+        "lr": [Interval(Real, 0, FLOAT32_MAX, closed="neither")],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
         "max_epochs": [Count(1, None, closed="left")],
         "batch_size": [Count(1, None, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, FLOAT32_MAX, closed="both")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Count(1, None, closed="left")],
@@ -189,6 +201,10 @@ class NeuralEstimator(BaseEstimator):
 
     #: Optimizer steps of ``max_epochs="auto"`` at 400 training rows.
     _auto_steps = None
+
+    #: Hyperparameters that multiply terms of the loss (named first when
+    #: training diverges).
+    _loss_weights = ()
 
     # -- hooks ---------------------------------------------------------------
 
@@ -253,7 +269,7 @@ class NeuralEstimator(BaseEstimator):
                 self._network = {name: getattr(self, name) for name in self._network_params}
             n_epochs = 1 if incremental else self._n_epochs(len(train_set))
             ours = self._configure_net(self.net_, n_epochs, valid_set, len(train_set))
-            self._train(self.net_, train_set, ours)
+            self._train(self.net_, train_set, ours, incremental and not first)
         self.history_ = self.net_.history
         return self
 
@@ -279,7 +295,16 @@ class NeuralEstimator(BaseEstimator):
             optimizer__weight_decay=self.weight_decay,
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
             **{f"module__{k}": v for k, v in module_kwargs.items()})
-        return net.initialize()
+        try:
+            return net.initialize()
+        except (RuntimeError, MemoryError) as error:
+            if not isinstance(error, MemoryError) and "allocate" not in str(error):
+                raise
+            sizes = ", ".join(f"{name}={getattr(self, name)!r}"
+                              for name in self._network_params)
+            raise ValueError(f"The network these settings describe ({sizes}) does not fit "
+                             "in this machine's memory; choose smaller layers or "
+                             "codes.") from error
 
     def _configure_net(self, net, n_epochs, valid_set, n_rows):
         """Step 3: set up one training call of ``n_epochs`` epochs on
@@ -297,7 +322,7 @@ class NeuralEstimator(BaseEstimator):
         net.initialize_callbacks()
         return [callback for _, callback in ours]
 
-    def _train(self, net, train_set, ours):
+    def _train(self, net, train_set, ours, incremental=False):
         """Step 4: skorch's training loop, then keep (and pickle) neither the
         validation data nor pendsk's callbacks.
 
@@ -340,7 +365,8 @@ class NeuralEstimator(BaseEstimator):
         """pendsk's skorch callbacks of one training call of ``net``, as
         pairs: every optimizer of the net follows the same schedule."""
         policy, kwargs = self._lr_policy(n_epochs)
-        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss()),
+        weights = {name: getattr(self, name) for name in self._loss_weights}
+        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss(weights)),
                      ("lr_schedule", LRScheduler(policy, **kwargs))]
         callbacks += [(f"{name}_lr_schedule", OptimizerLRSchedule(name, policy, **kwargs))
                       for name in net.optimizer_names()[1:]]
@@ -402,6 +428,8 @@ class NeuralEstimator(BaseEstimator):
         ``X`` too large for the model raise a ValueError naming
         ``input_name``.
         """
+        # the one setting read after fit (set_params may have changed it)
+        check_settings(self, "n_jobs")
         module = self._module64()
         fn = getattr(module, method)
         # where the weights are now: a model trained on CUDA and unpickled
@@ -437,9 +465,13 @@ class NeuralEstimator(BaseEstimator):
         return result[0] if post is None and len(result) == 1 else result
 
     def _check_X(self, X, *, reset):
-        """``validate_data`` of X alone, with errors that name X."""
+        """``validate_data`` of X alone, with errors that name X: numbers
+        only (no strings, dates or durations), and at least 2 rows to fit
+        a model (its scaling needs a spread)."""
         with naming("X"):
-            return validate_data(self, X, reset=reset, dtype=np.float64)
+            X = validate_data(self, X, reset=reset, dtype="numeric",
+                              ensure_min_samples=2 if reset else 1)
+        return as_float64(X, "X")
 
     def _validate_X(self, X):
         """Check a fitted estimator's input and standardise it (float64).

@@ -15,7 +15,7 @@ from sklearn.utils.validation import validate_data
 from .._neural.docs import shared_docs
 from .._neural.estimator import FLOAT32_MAX, NeuralEstimator, standardise
 from .._neural.layers import MLP
-from .._utils.validation import Count, naming
+from .._utils.validation import Count, as_float64, check_output_size, naming
 from .networks import GaussianMLP, GaussianNLLLoss
 
 __all__ = ["GaussianRegressor", "TrajectoryRegressor"]
@@ -30,10 +30,12 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
             raise ValueError(f"y must be a 1-D or 2-D array of targets, got a scalar: {y!r}.")
         with naming("X", "y"):
             X, y = validate_data(self, X, y, reset=reset, multi_output=True,
-                                 y_numeric=True, dtype=np.float64)
+                                 y_numeric=True, dtype="numeric",
+                                 ensure_min_samples=2 if reset else 1)
         # y_numeric only converts object arrays: strings would reach the scaler
         with naming("y"):
-            return X, check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+            y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        return as_float64(X, "X"), as_float64(y, "y")
 
     def _fit_targets(self, y, reset):
         y2 = y.reshape(len(y), -1)
@@ -105,7 +107,8 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
         :meth:`sklearn.base.RegressorMixin.score`, with two refusals it
         lacks: R² of one row is undefined (scikit-learn warns and returns
         NaN), and sums of squares that overflow float64 would give NaN too;
-        both raise a ValueError instead, naming the argument at fault.
+        both raise a ValueError instead, naming the argument at fault (X when
+        its predictions overflow).
 
         Parameters
         ----------
@@ -132,6 +135,12 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
                 raise ValueError("score needs at least 2 rows in X and y (R² is "
                                  "undefined for one).") from exc
         if not np.isfinite(score):
+            with np.errstate(over="ignore", invalid="ignore"):
+                huge_predictions = not np.isfinite(np.square(self.predict(X)).sum())
+            if huge_predictions:
+                raise ValueError("R² is not finite: X holds values too large for this "
+                                 "model (the sums of squares of its predictions overflow "
+                                 "float64).")
             raise ValueError("R² is not finite: y or sample_weight holds values too large "
                              "for float64 sums of squares, or the weights sum to zero.")
         return float(score)
@@ -322,6 +331,7 @@ default="heteroscedastic"
                                  hidden_layer_sizes=self._hidden_layers(),
                                  activation=self.activation, noise=noise)
 
+    @validate_params({"return_std": ["boolean"]}, prefer_skip_nested_validation=True)
     def predict(self, X, return_std=False):
         """Predict the mean (and std) of the targets of ``X``.
 
@@ -396,13 +406,16 @@ default="heteroscedastic"
 (n_samples_X, n_targets, n_samples)
             Draws, as :meth:`GaussianProcessRegressor.sample_y` shapes them.
         """
+        Xs = self._validate_X(X)
+        check_output_size((len(Xs), self._y_scaler.n_features_in_, n_samples),
+                          "n_samples", n_samples)
         rng = check_random_state(random_state)
 
         def draws(mean, var):
             mean, std = self._mean_std(mean, var)
             noise = rng.standard_normal(mean.shape + (int(n_samples),))
             return mean[..., None] + std[..., None] * noise
-        return self._forward(self._validate_X(X), post=draws)
+        return self._forward(Xs, post=draws)
 
 
 for _cls in (TrajectoryRegressor, GaussianRegressor):

@@ -10,6 +10,7 @@ constraints into the type line of its docstring.
 """
 
 import math
+import os
 import re
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -17,9 +18,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (Interval, Options, StrOptions,
+                                            validate_parameter_constraints)
 
-__all__ = ["Count", "Pair", "ValueConstraint", "Widths", "check_values", "describe", "naming"]
+__all__ = ["Count", "Pair", "ValueConstraint", "Widths", "as_float64", "check_output_size",
+           "check_settings", "check_values", "describe", "naming"]
 
 
 class Count(Interval):
@@ -55,18 +58,24 @@ class ValueConstraint(Options):
 
 
 class Widths(ValueConstraint):
-    """Widths of hidden layers: a positive int or a sequence of them.
+    """Widths of hidden layers: a positive int or a flat sequence of them.
 
-    Bools are refused; an empty sequence means no hidden layer.
+    Bools are refused, and so are nested sequences (``((8, 8),)`` is not
+    two layers); an empty sequence means no hidden layer.
     :meth:`convert` gives the widths as a tuple of ints.
     """
 
     doc_type = "array-like of int"
 
     def is_satisfied_by(self, val):
+        if isinstance(val, (str, bytes)):
+            return False
         try:
-            sizes = np.asarray(val, dtype=object).reshape(-1)
+            sizes = np.asarray(val, dtype=object)
         except ValueError:  # ragged nesting
+            return False
+        sizes = sizes.reshape(-1) if sizes.ndim <= 1 else None
+        if sizes is None or any(isinstance(s, (tuple, list, np.ndarray)) for s in sizes):
             return False
         return all(isinstance(s, Integral) and not isinstance(s, (bool, np.bool_)) and s > 0
                    for s in sizes)
@@ -77,7 +86,7 @@ class Widths(ValueConstraint):
         return tuple(int(s) for s in np.asarray(val, dtype=object).reshape(-1))
 
     def __str__(self):
-        return "a sequence of positive ints (layer widths)"
+        return "a positive int or a flat sequence of positive ints (layer widths)"
 
 
 class Pair(ValueConstraint):
@@ -215,6 +224,89 @@ def naming(*names):
         raise kind(f"Invalid {' or '.join(names)}: {message}") from exc
 
 
+def as_float64(array, name):
+    """``array`` (validated by scikit-learn with ``dtype="numeric"``) as
+    float64, refusing dates and durations.
+
+    ``dtype="numeric"`` refuses strings but passes ``datetime64`` and
+    ``timedelta64`` arrays through, and a cast to float64 would turn them
+    into nanoseconds since 1970 without a word; a trajectory or a
+    parameter row is never a date.  Nothing is copied when ``array`` is
+    float64 already.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pendsk._utils.validation import as_float64
+    >>> as_float64(np.array([[1, 2]]), "X")
+    array([[1., 2.]])
+    >>> as_float64(np.array([["2020-01-01"]], dtype="datetime64[D]"), "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds datetime64[D] values (dates or durations), not numbers; convert them to numbers explicitly (e.g. seconds as float).
+    """
+    if array.dtype.kind in "mM":
+        raise ValueError(f"{name} holds {array.dtype} values (dates or durations), not "
+                         "numbers; convert them to numbers explicitly (e.g. seconds as "
+                         "float).")
+    return array.astype(np.float64, copy=False)
+
+
+def _physical_memory():
+    """Bytes of this machine's memory, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_output_size(shape, name, value, *, copies=1):
+    """Refuse a request for a float64 array larger than memory can hold.
+
+    An array of ``shape`` (``copies`` of them at once) that exceeds the
+    largest array numpy can index, or this machine's memory, raises a
+    ValueError naming the argument ``name`` (whose value ``value`` asked
+    for it) before anything is allocated: numpy's own errors name neither
+    the argument nor a remedy, and torch's allocator fails with a
+    RuntimeError.
+
+    Examples
+    --------
+    >>> from pendsk._utils.validation import check_output_size
+    >>> check_output_size((10, 50), "n_samples", 10)
+    >>> check_output_size((2**62, 50), "n_samples", 2**62)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_samples=4611686018427387904 asks for an array of shape (4611686018427387904, 50) (1.84e+21 bytes), more than any array can hold; ask for less at a time.
+    """
+    n_bytes = 8 * math.prod(int(n) for n in shape) * copies
+    memory = _physical_memory()
+    if n_bytes > np.iinfo(np.intp).max:
+        where = "any array can hold"
+    elif memory is not None and n_bytes > memory:
+        where = f"this machine's memory ({memory / 2**30:.3g} GiB)"
+    else:
+        return
+    raise ValueError(f"{name}={value!r} asks for an array of shape {tuple(shape)} "
+                     f"({n_bytes:.3g} bytes), more than {where}; ask for less at a time.")
+
+
+def check_settings(estimator, *names):
+    """Check the hyperparameters ``names`` of ``estimator`` against its
+    ``_parameter_constraints``, with scikit-learn's error naming the
+    parameter.
+
+    ``fit`` checks them all (``_fit_context``); a method that reads a
+    setting after fitting checks it here too, since ``set_params`` may
+    have changed it since.
+    """
+    constraints = estimator._parameter_constraints
+    validate_parameter_constraints(
+        {name: constraints[name] for name in names},
+        {name: getattr(estimator, name) for name in names},
+        caller_name=type(estimator).__name__)
+
+
 def check_values(array, name, *, ndim=2, axes=None, min_rows=1, min_columns=1,
                  length=None, length_of=None):
     """Validate a finite, non-empty numeric array; return it as float64.
@@ -287,4 +379,4 @@ def check_values(array, name, *, ndim=2, axes=None, min_rows=1, min_columns=1,
     if length is not None and array.shape[-1] != length:
         raise ValueError(f"{name} must have {length} values, as many as {length_of}; "
                          f"got {array.shape[-1]}.")
-    return array.astype(np.float64, copy=False)
+    return as_float64(array, name)
