@@ -40,12 +40,12 @@ regressor R² vs truth >= 0.995 and above every scikit-learn row;
 GaussianRegressor coverage in [0.88, 0.92] and std correlation >= 0.95,
 both better than the quantile pair; each pendsk fit <= 30 s.
 
-torch's default thread count is left as it is (printed with the machine
-info), so every torch path runs as a user's would.  ``--threads N`` calls
-``torch.set_num_threads(N)`` first, for all torch paths alike: on a shared
-machine whose cores are also busy with other work, torch's intra-op threads
-wait on each other and single fits can become many times slower;
-``--threads 1`` avoids that at little cost for this small network.
+Every torch path runs on the same number of threads, ``--threads``
+(default 1, what pendsk's estimators use with their default
+``n_jobs=None``): pendsk's ``n_jobs`` and ``torch.set_num_threads`` for
+the hand-written loop and plain skorch.  (torch's default threads, left
+to the hand loops alone, would compare two different things: on a loaded
+machine they wait on each other and can make a loop many times slower.)
 
 How to run
 ----------
@@ -54,7 +54,7 @@ From the repository root::
     PYTHONPATH=. python benchmarks/bench_regression.py
     PYTHONPATH=. python benchmarks/bench_regression.py --epochs 10 --repeats 3
 
-Runtime is about two minutes on a 2-core machine with the defaults.  On a
+It prints its total run time at the end.  On a
 shared machine, other processes competing for the cores can stall torch's
 threads and make single rounds many times slower; the medians absorb a few
 such rounds, the min/max columns show them, and a note is printed when the
@@ -132,8 +132,17 @@ def standardise(X, y):
 # part (a): the three training paths
 # --------------------------------------------------------------------------
 
+#: torch threads of every path (``--threads``): pendsk's n_jobs.
+THREADS = 1
+
+
+def _configure_threads(n):
+    global THREADS
+    THREADS = n
+
+
 def fit_pendsk(X, y, epochs, seed):
-    reg = TrajectoryRegressor(max_epochs=epochs, random_state=seed).fit(X, y)
+    reg = TrajectoryRegressor(max_epochs=epochs, random_state=seed, n_jobs=THREADS).fit(X, y)
     return float(reg.history_[-1, "train_loss"])
 
 
@@ -216,9 +225,10 @@ def quality(X_tr, y_tr, X_te, y_te, truth_te, seed):
         return est
 
     point_row("pendsk TrajectoryRegressor (defaults)",
-              TrajectoryRegressor(random_state=seed), "pendsk")
+              TrajectoryRegressor(random_state=seed, n_jobs=THREADS), "pendsk")
 
-    seconds, gauss = time_call(GaussianRegressor(random_state=seed).fit, X_tr, y_tr)
+    seconds, gauss = time_call(GaussianRegressor(random_state=seed, n_jobs=THREADS).fit,
+                               X_tr, y_tr)
     mean, std = gauss.predict(X_te, return_std=True)
     lo, hi = gauss.predict_interval(X_te, coverage=0.9)
     rows.append(("pendsk GaussianRegressor (defaults)", r2_score(y_te, mean),
@@ -265,12 +275,14 @@ def main(argv=None):
                     help="interleaved timing rounds in part (a), after a warm-up")
     ap.add_argument("--seed", type=int, default=0,
                     help="seed of the data, the split and every model")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="torch.set_num_threads for every torch path "
-                         "(default: leave torch's default)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads of every torch path alike: pendsk's n_jobs "
+                         "and torch.set_num_threads for the hand-written loops and "
+                         "plain skorch (default 1, pendsk's default n_jobs)")
     args = ap.parse_args(argv)
-    if args.threads is not None:
-        torch.set_num_threads(max(1, args.threads))
+    # like with like: the hand-written loops on pendsk's threads
+    torch.set_num_threads(max(1, args.threads))
+    _configure_threads(max(1, args.threads))
     epochs, repeats, seed = max(1, args.epochs), max(1, args.repeats), args.seed
     t_start = time.perf_counter()
 

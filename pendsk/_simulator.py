@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from ._utils.seeding import root_entropy
-from ._utils.validation import Count, as_float64, check_output_size, naming
+from ._utils.validation import Count, as_float64, check_output_size, check_settings, naming
 from .physics.solvers import SOLVERS, simulate
 
 __all__ = ["PARAMETER_NAMES", "PendulumSimulator"]
@@ -292,7 +292,9 @@ class PendulumSimulator(TransformerMixin, BaseEstimator):
             ``t = i * dt``.
         """
         check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
+        check_settings(self, "n_steps")
+        with naming("input_features"):
+            _check_feature_names_in(self, input_features)
         return np.asarray([f"theta_{i}" for i in range(self.n_steps)], dtype=object)
 
     def __sklearn_tags__(self):

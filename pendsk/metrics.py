@@ -17,6 +17,7 @@ permutation importances in DCI) with a runnable example; the code of each
 metric is short.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -601,7 +602,11 @@ def dci(latents, factors, *, regressor=None, test_size=0.25, random_state=None):
             model.fit(latents_train, factors_train[:, k])
             r2[k] = r2_score(factors_test[:, k], model.predict(latents_test))
             if hasattr(model, "feature_importances_"):
-                importances = np.abs(model.feature_importances_)
+                # trees that never split (no latent helps) normalise 0 / 0:
+                # scikit-learn warns and gives NaN; no latent matters
+                with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    importances = np.nan_to_num(np.abs(model.feature_importances_), nan=0.0)
             else:
                 importances = permutation_importance(
                     model, latents_test, factors_test[:, k], scoring="r2",

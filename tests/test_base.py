@@ -547,3 +547,92 @@ def test_tensor_batches_slice_every_row_once_per_epoch():
     ordered = TensorBatches(torch.utils.data.TensorDataset(X), batch_size=4)
     assert [yb for _, yb in ordered] == [None] * 3
     assert torch.equal(torch.cat([xb for xb, _ in ordered]), X)
+
+
+# -- settings and inputs checked where they are used (issue 25) -----------------------
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_n_jobs_changed_after_fit_is_checked_by_every_method(name, fitted_small, data):
+    model = pickle_copy(fitted_small(name)).set_params(n_jobs=1.5)
+    for label, call in OUTPUTS[name]:
+        if label == "get_feature_names_out":
+            continue
+        # (scikit-learn's validate_params of a method names the method)
+        with pytest.raises(InvalidParameterError, match="'n_jobs' parameter of "
+                           rf"{name}(\.\w+)? must be"):
+            call(model, data)
+
+
+@pytest.mark.parametrize("name", NEURAL)
+@pytest.mark.parametrize("dtype", ["datetime64[D]", "timedelta64[s]", "U4"])
+def test_dates_durations_and_strings_are_refused_as_X(name, dtype, fitted_small, data):
+    X, *y = fit_args(name, data)
+    bad = X.astype(dtype) if dtype != "U4" else X.round(1).astype(dtype)
+    match = "X holds .* not numbers" if dtype != "U4" else "Invalid X.*strings"
+    with pytest.raises(ValueError, match=match):
+        small(name).fit(bad, *y)
+    method = next(getattr(fitted_small(name), m) for m in ("predict", "transform", "score")
+                  if hasattr(fitted_small(name), m))
+    with pytest.raises(ValueError, match=match):
+        method(bad)
+
+
+@pytest.mark.parametrize("name, method", [("TrajectoryGAN", "sample"), ("BetaVAE", "sample"),
+                                          ("PhysicsVAE", "sample")])
+def test_sampling_more_than_memory_names_n_samples(name, method, fitted_small):
+    with pytest.raises(ValueError, match=r"n_samples=9223372036854775808 asks for an array"):
+        getattr(fitted_small(name), method)(2**63)
+
+
+def test_gaussian_sample_y_beyond_memory_names_n_samples(fitted_small, data):
+    with pytest.raises(ValueError, match=r"n_samples=4611686018427387904 asks for an array"):
+        fitted_small("GaussianRegressor").sample_y(data["reg"][0][:2], n_samples=2**62)
+
+
+@pytest.mark.parametrize("name, method", [("GaussianRegressor", "predict"),
+                                          ("BetaVAE", "transform"), ("PhysicsVAE", "transform")])
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_return_std_must_be_a_bool(name, method, flag, fitted_small, data):
+    X = fit_args(name, data)[0]
+    with pytest.raises(InvalidParameterError, match=f"'return_std' parameter of {name}"):
+        getattr(fitted_small(name), method)(X, return_std=flag)
+
+
+@pytest.mark.parametrize("name, setting", [("BetaVAE", "tc_weight"), ("BetaVAE", "gamma"),
+                                           ("PhysicsVAE", "correction_weight"),
+                                           ("TrajectoryGAN", "gp_weight")])
+def test_a_divergence_from_a_huge_loss_weight_names_it(name, setting, data):
+    params = {setting: 1e300, **({"capacity": (5.0, 2)} if setting == "gamma" else {})}
+    with pytest.raises(ValueError, match=rf"Training diverged.*loss weight {setting}=1e\+300 "
+                       "is probably too large"):
+        small(name, **params).fit(*fit_args(name, data))
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_a_network_larger_than_memory_is_a_clear_error(name, data):
+    with pytest.raises(ValueError, match=r"The network these settings describe "
+                       r"\(.*hidden_layer_sizes=\(1099511627776,\).*\) does not fit"):
+        small(name, hidden_layer_sizes=(2**40,)).fit(*fit_args(name, data))
+
+
+@pytest.mark.parametrize("setting, value", [("lr", 1e300), ("weight_decay", 1e300)])
+def test_lr_and_weight_decay_must_fit_in_float32(setting, value, data):
+    with pytest.raises(InvalidParameterError, match=f"'{setting}' parameter of "
+                       r"TrajectoryRegressor must be a float in the range .*3.40*28"):
+        small("TrajectoryRegressor", **{setting: value}).fit(*fit_args("TrajectoryRegressor",
+                                                                       data))
+    # a Python int above float32's range of ints still trains (as a float)
+    small("TrajectoryRegressor", max_epochs=1, weight_decay=2**70 // 2**70).fit(
+        *fit_args("TrajectoryRegressor", data))
+
+
+def test_score_of_X_whose_predictions_overflow_names_X(fitted_small, data):
+    X, y = data["reg"]
+    with pytest.raises(ValueError, match="R² is not finite: X holds values too large"):
+        fitted_small("TrajectoryRegressor").score(X * 1e300, y)
+
+
+def pickle_copy(model):
+    import pickle
+
+    return pickle.loads(pickle.dumps(model))

@@ -173,6 +173,11 @@ def bad_arrays(n_features, *, valid=SMALL):
         matrices(n_features, dtype=np.complex128,
                  elements=st.complex_numbers(max_magnitude=1e10, allow_nan=False)),
         matrices(n_features, dtype=np.bool_, elements=st.booleans()),
+        # dates and durations, and numbers written as strings
+        st.sampled_from(["M8[D]", "M8[ns]", "m8[s]"]).flatmap(
+            lambda t: matrices(n_features, dtype=np.dtype(t),
+                               elements=hnp.from_dtype(np.dtype(t)))),
+        matrices(n_features, elements=SMALL).map(lambda a: a.astype(str)),
         st.sampled_from([np.int8, np.int64, np.uint64]).flatmap(
             lambda t: matrices(n_features, dtype=t, elements=hnp.from_dtype(np.dtype(t)))),
         st.sampled_from([np.float16, np.float32]).flatmap(

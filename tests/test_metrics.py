@@ -489,3 +489,20 @@ def test_dci_bad_arrays(latents, factors, match):
 def test_dci_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         dci(FACTORS, FACTORS, **kwargs)
+
+
+def test_dci_of_factors_whose_variance_overflows_names_factors():
+    rng = np.random.default_rng(0)
+    latents = rng.normal(size=(60, 2))
+    with pytest.raises(ValueError, match="factors column 0 holds values too large"):
+        dci(latents, np.column_stack([latents[:, 0] * 1e300, latents[:, 1]]), random_state=0)
+    with pytest.raises(ValueError, match="Invalid latents: .*too large"):
+        dci(latents * 1e300, latents, random_state=0)
+
+
+def test_dci_of_latents_that_never_help_gives_zero_importances():
+    # the trees never split: scikit-learn's importances are 0 / 0 (NaN)
+    factors = np.column_stack([np.arange(20.0), np.arange(20.0) % 3])
+    result = dci(np.zeros((20, 2)), factors, random_state=0)
+    assert (result.importance_matrix == 0).all()
+    assert math.isfinite(result.disentanglement) and math.isfinite(result.completeness)

@@ -810,3 +810,22 @@ def test_solver_calls_cut_subsets_on_noise_block_edges():
     assert [c.tolist() for c in calls] == [[1, 5], [NOISE_ROWS + 2], [2 * NOISE_ROWS + 7]]
     assert [c.tolist() for c in SOLVERS["rk4"].calls(rows, 3 * NOISE_ROWS)] == [rows.tolist()]
     assert SOLVERS["exact"].calls(None, 5000) == [slice(0, 5000)]
+
+
+@pytest.mark.parametrize("function", [swing_amplitude, elliptic_parameter, period])
+@pytest.mark.parametrize("args, match", [
+    (dict(theta0=None), "theta0 must be an array of numbers, got None"),
+    (dict(theta0=""), "Invalid theta0"),
+    (dict(omega0=np.nan), "omega0 contains NaN"),
+    (dict(length=[1.0, -1.0]), r"length must be > 0 \[m\]; got -1\."),
+    (dict(length=[[1.0]]), "length must be a 0-D or 1-D array"),
+    (dict(theta0=[0.1, 0.2], omega0=[0.1, 0.2, 0.3]), "Invalid theta0 or omega0 or length"),
+    (dict(g=0.0), "'g' parameter of pendsk.physics must be a float in the range"),
+    (dict(g="9.8"), "'g' parameter of pendsk.physics"),
+    (dict(theta0=np.array(["2020-01-01"], dtype="datetime64[D]")), "theta0 holds datetime64"),
+])
+def test_the_public_functions_name_a_bad_argument(function, args, match):
+    call = dict(theta0=0.5, omega0=0.1, length=1.0, g=9.81, **{})
+    call.update(args)
+    with pytest.raises((ValueError, TypeError), match=match):
+        function(**call)

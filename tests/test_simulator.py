@@ -346,3 +346,28 @@ def test_rejects_bad_n_jobs(n_jobs):
 
     with pytest.raises(InvalidParameterError, match="n_jobs"):
         PendulumSimulator(n_jobs=n_jobs).fit(PARAMS)
+
+
+@pytest.mark.parametrize("setting, value", [("n_steps", None), ("n_steps", 0), ("g", "9.8"),
+                                            ("g", [1.0, 2.0]), ("dt", -0.001), ("dt", 0),
+                                            ("damping", -0.001), ("n_jobs", 1.5),
+                                            ("method", "leapfrog"), ("noise_std", -1.0)])
+def test_settings_changed_after_fit_are_checked_where_they_are_used(setting, value):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    sim = PendulumSimulator(n_steps=5).fit(PARAMS).set_params(**{setting: value})
+    for call in (lambda: sim.transform(PARAMS), lambda: sim.sample(2, random_state=0)):
+        with pytest.raises(InvalidParameterError,
+                           match=f"'{setting}' parameter of PendulumSimulator"):
+            call()
+    if setting == "n_steps":
+        with pytest.raises(InvalidParameterError, match="'n_steps' parameter"):
+            sim.get_feature_names_out()
+
+
+def test_sampling_more_than_memory_names_n_samples():
+    sim = PendulumSimulator(n_steps=5).fit(PARAMS)
+    with pytest.raises(ValueError, match="n_samples=9223372036854775808 asks for an array"):
+        sim.sample(2**63)
+    with pytest.raises(ValueError, match=r"n_steps=4611686018427387904 asks for an array"):
+        sim.set_params(n_steps=2**62).transform(PARAMS)

@@ -7,7 +7,10 @@ skorch documents: the model is then complete.
 
 Each neural estimator is fitted fresh here (these tests change it); "as
 before" is the estimator's outputs (conftest's ``output``), its epoch
-count and its fitted attributes.
+count and its fitted attributes.  Last, the state of the process: two
+threads on one fitted model, memory layouts, and a Ctrl-C at random
+points of a method or a fit (a SIGINT from a timer thread) and at the
+worst point of PhysicsVAE's forward-mode AD.
 """
 
 import signal
@@ -216,3 +219,93 @@ def test_results_do_not_depend_on_the_inputs_memory_layout(name, fitted_small, d
     C = result(X)
     assert_array_equal(result(np.asfortranarray(X)), C)
     assert_array_equal(result(pd.DataFrame(X)), C)
+
+
+# -- Ctrl-C at random points -----------------------------------------------------------
+
+def _interrupted_at(delay, call):
+    """Run ``call()`` with a SIGINT sent to this process after ``delay``
+    seconds (from another thread, as a terminal's Ctrl-C arrives); the
+    signal is always received inside: returns ``(result, interrupted)``."""
+    import os
+    import threading
+    import time
+
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
+    result, interrupted = None, False
+    try:
+        timer.start()  # (a short delay may fire before start returns)
+        result = call()
+        timer.join()
+        time.sleep(0.05)  # the handler runs here when the call was quicker
+    except KeyboardInterrupt:
+        interrupted = True
+    timer.join()
+    return result, interrupted
+
+
+def _seconds(call):
+    import time
+
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_ctrl_c_at_random_points_of_a_method_never_poisons_the_process(name, fitted_small,
+                                                                       data):
+    # PhysicsVAE's encoder runs torch's forward-mode AD, one level per process:
+    # an interrupt while torch entered or left it once broke every later call
+    est = fitted_small(name)
+    rows = np.repeat(fit_args(name, data)[0], 20, axis=0)
+    expected = output(est, rows)
+    duration = _seconds(lambda: output(est, rows))
+    rng = np.random.default_rng(0)
+    outcomes = [_interrupted_at(delay, lambda: output(est, rows))[1]
+                for delay in rng.uniform(0, duration, 15)]
+    assert any(outcomes)  # the signals did arrive
+    assert_array_equal(output(est, rows), expected)
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_ctrl_c_at_random_points_of_a_fit_leaves_it_unfitted_or_fitted(name, data):
+    args = fit_args(name, data)
+    reference = small(name).fit(*args)
+    duration = _seconds(lambda: small(name).fit(*args))
+    rng = np.random.default_rng(1)
+    for delay in rng.uniform(0, duration, 6):
+        est = small(name)
+        _, interrupted = _interrupted_at(delay, lambda: est.fit(*args))
+        if interrupted and not hasattr(est, "net_"):
+            with pytest.raises(NotFittedError):
+                output(est, args[0])
+        else:  # fitted before the signal, or stopped early, complete
+            check_is_fitted(est)
+            assert np.isfinite(output(est, args[0])).all()
+    # nothing left behind: a fit afterwards is the fit before
+    assert_array_equal(output(small(name).fit(*args), args[0]), output(reference, args[0]))
+
+
+def test_ctrl_c_as_torch_enters_forward_mode_ad_does_not_leave_it_open(fitted_small, data,
+                                                                        monkeypatch):
+    # the worst moment: torch has opened its one dual level of the process
+    # and Python's with-statement has not yet taken charge of closing it
+    from torch.autograd import forward_ad
+
+    est = fitted_small("PhysicsVAE")
+    X = fit_args("PhysicsVAE", data)[0]
+    expected = est.transform(X)
+    enter = forward_ad.enter_dual_level
+
+    def enter_then_ctrl_c():
+        level = enter()
+        signal.raise_signal(signal.SIGINT)
+        return level
+    monkeypatch.setattr(forward_ad, "enter_dual_level", enter_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        est.transform(X)
+    monkeypatch.undo()
+    assert_array_equal(est.transform(X), expected)
+    with forward_ad.dual_level():  # and the user's own forward AD still works
+        pass

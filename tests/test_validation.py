@@ -18,7 +18,8 @@ from sklearn.utils._param_validation import (Interval, InvalidParameterError, St
                                              validate_parameter_constraints)
 
 import pendsk
-from pendsk._utils.validation import Count, Pair, Widths, describe
+from pendsk._utils.validation import (Count, Pair, Widths, as_float64, check_output_size,
+                                     check_settings, check_values, describe)
 
 from conftest import NEURAL, small
 
@@ -124,3 +125,49 @@ def test_physics_vae_documents_no_auto_epochs():
     # the docstring used to say 'int or "auto"', which PhysicsVAE refuses
     kind, default = _documented(pendsk.PhysicsVAE)["max_epochs"]
     assert kind == "int" and default == "300"
+
+
+# -- values: dates, sizes, settings read after fit ------------------------------------
+
+@pytest.mark.parametrize("dtype", ["datetime64[D]", "datetime64[ns]", "timedelta64[s]"])
+def test_dates_and_durations_are_not_numbers(dtype):
+    array = np.zeros((2, 3)).astype(dtype)
+    with pytest.raises(ValueError, match=rf"X holds {re.escape(dtype)} values .*not numbers"):
+        as_float64(array, "X")
+    with pytest.raises(ValueError, match="latents holds .* not numbers"):
+        check_values(array, "latents")
+
+
+def test_as_float64_does_not_copy_float64():
+    array = np.ones((2, 2))
+    assert as_float64(array, "X") is array
+    assert as_float64(np.ones((2, 2), dtype=np.int64), "X").dtype == np.float64
+
+
+@pytest.mark.parametrize("value, match", [(None, "t must be an array of numbers, got None"),
+                                          (np.nan, "t contains NaN"),
+                                          ("", "Invalid t|t")])
+def test_check_values_of_a_scalar(value, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        check_values(value, "t", ndim=(0, 1))
+    assert check_values(2, "t", ndim=(0, 1)) == 2.0
+
+
+def test_check_output_size_names_the_argument_and_the_limit(monkeypatch):
+    check_output_size((1000, 500), "n_samples", 1000)
+    with pytest.raises(ValueError, match=r"n_samples=9223372036854775808 asks for an array "
+                       r"of shape \(9223372036854775808, 2\).*more than any array can hold"):
+        check_output_size((2**63, 2), "n_samples", 2**63)
+    # beyond this machine's memory (here: 1 GiB), but indexable
+    monkeypatch.setattr("pendsk._utils.validation._physical_memory", lambda: 2**30)
+    with pytest.raises(ValueError, match=r"n_steps=100000 .*this machine's memory \(1 GiB\)"):
+        check_output_size((10**4, 10**5), "n_steps", 10**5)
+    check_output_size((10, 10), "n_steps", 10)
+
+
+def test_check_settings_names_the_setting_and_the_class():
+    model = small("TrajectoryRegressor").set_params(n_jobs=1.5)
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter of "
+                       "TrajectoryRegressor must be"):
+        check_settings(model, "n_jobs")
+    check_settings(model, "lr")  # only the named settings are checked

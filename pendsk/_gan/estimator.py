@@ -121,7 +121,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     _auto_steps = 21000
     _net_class = GANNet
     _network_params = ("latent_dim", "loss", *NeuralEstimator._network_params)
-    _loss_weights = ("gp_weight",)
+    _loss_weights = (*NeuralEstimator._loss_weights, "gp_weight")
 
     def __init__(self, latent_dim=4, loss="ns-r1", n_critic=5, gp_weight=10.0,
                  clip_value=0.01, *, hidden_layer_sizes=(128, 256),

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._neural.docs import shared_docs
 from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
 from .._utils.seeding import child_seed
-from .._utils.validation import Count, Pair
+from .._utils.validation import Count, Pair, naming
 from .base import LatentModel
 from .priors import MixturePrior
 from .vae_network import VAE
@@ -283,7 +283,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
     _AUTO_STEPS = {True: 700, False: 7000}
     _network_params = ("latent_dim", "pca_path", *NeuralEstimator._network_params)
-    _loss_weights = ("beta", "gamma", "tc_weight")
+    _loss_weights = (*NeuralEstimator._loss_weights, "beta", "gamma", "tc_weight")
 
     def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,
                  prior="gmm", prior_components=20, pca_path=True,
@@ -382,6 +382,22 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     @property
     def _fitted_width(self):
         return f"latent_dim={self._n_features_out}"
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the latent dimensions: ``betavae0, betavae1, ...``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the names seen in :meth:`fit`.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per column of :meth:`transform`.
+        """
+        with naming("input_features"):
+            return super().get_feature_names_out(input_features)
 
     @validate_params({"return_std": ["boolean"]}, prefer_skip_nested_validation=True)
     def transform(self, X, return_std=False):

@@ -9,7 +9,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .._neural.docs import shared_docs
 from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, NeuralEstimator
-from .._utils.validation import Count, Pair
+from .._utils.validation import Count, Pair, naming
 from ..physics.estimates import pendulum_estimates
 from .base import LatentModel
 from .physics_network import PHYSICAL_LATENTS, PhysicsVAENetwork
@@ -158,7 +158,7 @@ default=None
         "correction_weight": [Interval(Real, 0, None, closed="left")],
     }
     _decoder = ("trajectory", True)
-    _loss_weights = ("beta", "correction_weight")
+    _loss_weights = (*NeuralEstimator._loss_weights, "beta", "correction_weight")
     _network_params = ("aux_dim", "dt", "theta0_range", "omega0_range", "frequency_range",
                        *NeuralEstimator._network_params)
 
@@ -271,7 +271,8 @@ default=None
             One name per column of :meth:`transform`.
         """
         check_is_fitted(self)
-        _check_feature_names_in(self, input_features, generate_names=False)
+        with naming("input_features"):
+            _check_feature_names_in(self, input_features, generate_names=False)
         n_aux = self._n_features_out - len(PHYSICAL_LATENTS)
         return np.asarray([*PHYSICAL_LATENTS, *(f"aux{i}" for i in range(n_aux))],
                           dtype=object)

@@ -202,9 +202,9 @@ class NeuralEstimator(BaseEstimator):
     #: Optimizer steps of ``max_epochs="auto"`` at 400 training rows.
     _auto_steps = None
 
-    #: Hyperparameters that multiply terms of the loss (named first when
-    #: training diverges).
-    _loss_weights = ()
+    #: Hyperparameters that multiply terms of the loss or of its gradient
+    #: (named first when training diverges while they are huge).
+    _loss_weights = ("weight_decay",)
 
     # -- hooks ---------------------------------------------------------------
 
@@ -288,17 +288,19 @@ class NeuralEstimator(BaseEstimator):
         module, module_kwargs = self._module_spec(data)
         optimizer, optimizer_kwargs = self._optimizer
         net = self._net_class(
-            module, criterion=self._criterion, lr=self.lr, batch_size=self.batch_size,
+            module, criterion=self._criterion, lr=float(self.lr), batch_size=self.batch_size,
             iterator_train=TensorBatches, iterator_train__shuffle=True,
             iterator_valid=TensorBatches, train_split=None, device=device,
             verbose=self.verbose, optimizer=optimizer,
-            optimizer__weight_decay=self.weight_decay,
+            optimizer__weight_decay=float(self.weight_decay),
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
             **{f"module__{k}": v for k, v in module_kwargs.items()})
         try:
             return net.initialize()
-        except (RuntimeError, MemoryError) as error:
-            if not isinstance(error, MemoryError) and "allocate" not in str(error):
+        except (RuntimeError, MemoryError, TypeError, OverflowError) as error:
+            # torch's allocator, or sizes beyond a C long long
+            if not isinstance(error, MemoryError) and not any(
+                    word in str(error) for word in ("allocate", "Overflow", "too big")):
                 raise
             sizes = ", ".join(f"{name}={getattr(self, name)!r}"
                               for name in self._network_params)
@@ -317,7 +319,7 @@ class NeuralEstimator(BaseEstimator):
             train_split=None if valid_set is None else predefined_split(valid_set),
             **self._training_settings(n_rows))
         # a warm start trains at the current lr; each call starts its schedule
-        net.restart_learning_rate(self.lr)
+        net.restart_learning_rate(float(self.lr))
         # skorch's set_params initialises the callbacks it had before
         net.initialize_callbacks()
         return [callback for _, callback in ours]

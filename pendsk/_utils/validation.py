@@ -18,8 +18,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import (Interval, Options, StrOptions,
-                                            validate_parameter_constraints)
+from sklearn.utils._param_validation import (Interval, InvalidParameterError, Options,
+                                            StrOptions, validate_parameter_constraints)
 
 __all__ = ["Count", "Pair", "ValueConstraint", "Widths", "as_float64", "check_output_size",
            "check_settings", "check_values", "describe", "naming"]
@@ -216,7 +216,7 @@ def naming(*names):
             yield
     except (ValueError, TypeError) as exc:
         message = str(exc)
-        if isinstance(exc, NotFittedError) or any(
+        if isinstance(exc, (NotFittedError, InvalidParameterError)) or any(
                 re.search(rf"(?<![\w-]){re.escape(name)}(?![\w])", message)
                 for name in names):
             raise
@@ -360,6 +360,8 @@ def check_values(array, name, *, ndim=2, axes=None, min_rows=1, min_columns=1,
     ...
     ValueError: t must have 3 values, as many as columns in X; got 2.
     """
+    if array is None:
+        raise TypeError(f"{name} must be an array of numbers, got None.")
     with naming(name):
         array = check_array(array, dtype="numeric", ensure_2d=False, allow_nd=True,
                             ensure_min_samples=0, ensure_min_features=0, input_name=name)
@@ -371,7 +373,10 @@ def check_values(array, name, *, ndim=2, axes=None, min_rows=1, min_columns=1,
                          f"shape {array.shape}.")
     if array.size == 0:
         raise ValueError(f"{name} must not be empty; got an array of shape {array.shape}.")
-    if array.shape[0] < min_rows:
+    if array.ndim == 0 and not np.isfinite(array.astype(np.float64)):
+        # (check_array's finiteness check passes 0-d arrays)
+        raise ValueError(f"{name} must be a finite number; got {array.item()!r}.")
+    if array.ndim and array.shape[0] < min_rows:
         raise ValueError(f"{name} must have at least {min_rows} rows; got {array.shape[0]}.")
     if array.ndim >= 2 and array.shape[1] < min_columns:
         raise ValueError(f"{name} must have at least {min_columns} columns; "

@@ -5,13 +5,20 @@ velocity ``omega0`` is fixed by the elliptic parameter ``m = k**2`` of its
 energy (:func:`elliptic_parameter`), which gives its amplitude
 (:func:`amplitude`) and period (:func:`period`); below the separatrix
 (``m < 1``) its whole trajectory has a closed form (:func:`exact`).  numpy
-and scipy's elliptic integrals only.
+and scipy's elliptic integrals only (scikit-learn's validation for the
+public functions' arguments).  It runs past 500 lines because the three
+public functions, their checks and the Fourier series of the exact
+solution are one derivation, read best in one place.
 """
 
 import math
+from numbers import Real
 
 import numpy as np
 from scipy.special import ellipk, ellipkinc, ellipkm1
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+
+from .._utils.validation import check_values, naming
 
 from .arrays import TILE_ROWS, as_trajectories, output_array, row_tiles
 
@@ -74,6 +81,26 @@ def elliptic_parameter(theta0, omega0, length, g=9.81):
     ...                    g=10.0).round(12)
     array([0.25, 1.  ])
     """
+    return _elliptic_parameter(*_checked(theta0, omega0, length, g))
+
+
+def _checked(theta0, omega0, length, g):
+    """The public functions' arguments, validated: finite numbers, scalars
+    or 1-D of one length, positive ``length`` and ``g``; errors name the
+    argument.  (The solvers call the unchecked functions on rows the
+    simulator has validated.)"""
+    validate_parameter_constraints({"g": [Interval(Real, 0, None, closed="neither")]},
+                                   {"g": g}, caller_name="pendsk.physics")
+    arrays = [check_values(a, name, ndim=(0, 1))
+              for a, name in zip((theta0, omega0, length), ("theta0", "omega0", "length"))]
+    if np.any(arrays[2] <= 0):
+        raise ValueError(f"length must be > 0 [m]; got {arrays[2][arrays[2] <= 0].flat[0]:g}.")
+    with naming("theta0", "omega0", "length"):
+        theta0, omega0, length = as_trajectories(*arrays)
+    return theta0, omega0, length, float(g)
+
+
+def _elliptic_parameter(theta0, omega0, length, g):
     theta0, omega0, length = as_trajectories(theta0, omega0, length)
     # extreme values overflow to m = inf: rotation, for the integrator
     with np.errstate(over="ignore", divide="ignore", under="ignore"):
@@ -117,7 +144,7 @@ def amplitude(theta0, omega0, length, g=9.81):
     >>> round(float(np.arccos(1 - 1 / 20)), 4)  # arccos(cos 0 - 1**2 * 1 / (2 * 10))
     0.3176
     """
-    m = elliptic_parameter(theta0, omega0, length, g)
+    m = _elliptic_parameter(*_checked(theta0, omega0, length, g))
     return 2 * np.arcsin(np.sqrt(np.minimum(m, 1.0)))
 
 
@@ -155,9 +182,9 @@ def period(theta0, omega0, length, g=9.81):
     >>> period(0.0, 7.0, 1.5, g=10.0)  # m = 7**2 * 1.5 / 40 > 1: over the top
     array([inf])
     """
-    theta0, omega0, length = as_trajectories(theta0, omega0, length)
-    m = elliptic_parameter(theta0, omega0, length, g)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    theta0, omega0, length, g = _checked(theta0, omega0, length, g)
+    m = _elliptic_parameter(theta0, omega0, length, g)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         T = 4 * ellipk(np.minimum(m, 1.0)) / np.sqrt(g / length)
     return np.where(m < 1, T, np.inf)
 
@@ -183,7 +210,7 @@ def librating(theta0, omega0, length, g=9.81):
     >>> librating([0.5, 0.0, 3.14159], [0.0, 10.0, 0.0], 1.0)
     array([ True, False,  True])
     """
-    return elliptic_parameter(theta0, omega0, length, g) < LIBRATION_LIMIT
+    return _elliptic_parameter(theta0, omega0, length, g) < LIBRATION_LIMIT
 
 
 def check_exact(theta0, omega0, length, g=9.81, damping=0.0):

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.autograd import forward_ad
 
+from .._utils.interrupts import deferred_interrupts
 from .torch_pendulum import pendulum_trajectory_uniform
 
 __all__ = ["ESTIMATES", "integral_fit", "pendulum_estimates"]
@@ -129,8 +130,11 @@ def _refine(theta, start, dt):
 
     basis = torch.eye(3, dtype=start.dtype, device=start.device)
     # torch's forward-mode AD has one dual level per process: two threads
-    # inside it at once would nest levels, which torch refuses
-    with _FORWARD_AD, forward_ad.dual_level(), warnings.catch_warnings():
+    # inside it at once would nest levels, which torch refuses, and a Ctrl-C
+    # while torch enters or leaves it would leave it open for good; so one
+    # thread at a time, and a Ctrl-C takes effect when the level is closed
+    with deferred_interrupts(), _FORWARD_AD, forward_ad.dual_level(), \
+            warnings.catch_warnings():
         # torch scripts its forward-mode decompositions on first use and
         # warns that scripting is deprecated: torch's business, not the caller's
         warnings.filterwarnings("ignore", message=".*torch.jit.script.* deprecated",
