@@ -2,10 +2,9 @@
 
 Examples
 --------
-Run the article's road end to end (simulator, regressors, GAN, β-VAE) and
-write a report with one PNG per figure, ``metrics.json`` and
-``index.html`` (about 3 minutes on 2 CPU cores; ``--quick`` takes
-seconds)::
+Run the article's road end to end (simulator, regressors, GAN, β-VAE,
+PhysicsVAE) and write a report with one PNG per figure, ``metrics.json``
+and ``index.html`` (minutes on a laptop CPU; ``--quick`` takes seconds)::
 
     pendsk demo --out pendsk-demo
 
@@ -21,6 +20,7 @@ the angle at each time step)::
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from . import __version__
 from .physics.solvers import SOLVERS
+from ._report.settings import describe_fits
 from ._simulator import PARAMETER_NAMES
 from .datasets import (
     ARTICLE_DT,
@@ -42,6 +43,28 @@ __all__ = ["main"]
 
 
 _RANGE_FLAGS = [f"--{name}-range" for name in ARTICLE_RANGES]
+
+#: Units of each parameter range, for ``simulate --help``.
+_RANGE_UNITS = {"theta0": "initial angle [rad]", "omega0": "initial angular velocity [rad/s]",
+                "length": "length [m]", "mass": "mass [kg]"}
+
+#: make_pendulum's argument names as ``pendsk simulate``'s flags, so that an
+#: error names the flag the user typed.
+_FLAGS = {"n_samples": "--n", "n_steps": "--n-steps", "dt": "--dt", "g": "--g",
+          "damping": "--damping", "method": "--method", "noise_std": "--noise-std",
+          "noise_growth": "--noise-growth", "random_state": "--seed",
+          **{f"{name}_range": f"--{name}-range" for name in ARTICLE_RANGES}}
+
+
+def _in_flags(message):
+    """An error of make_pendulum's in the words of ``pendsk simulate``: its
+    argument names replaced by the flags that set them."""
+    found = re.fullmatch(r"The '(\w+)' parameter of make_pendulum must be (.*)\. "
+                         r"Got (.*) instead\.", message, flags=re.DOTALL)
+    if found and found[1] in _FLAGS:
+        return f"argument {_FLAGS[found[1]]}: must be {found[2]}, got {found[3]}"
+    pattern = r"(?<![\w-])(" + "|".join(map(re.escape, _FLAGS)) + r")(?![\w])"
+    return re.sub(pattern, lambda m: _FLAGS[m[1]], message)
 
 
 def _int_at_least(minimum, maximum=None):
@@ -114,15 +137,18 @@ def _parser():
     for name, default in ARTICLE_RANGES.items():
         sim.add_argument(f"--{name}-range", type=_range, default=default,
                          metavar="LOW,HIGH",
-                         help=f"uniform range of {name} (default: {default[0]},{default[1]})")
+                         help=f"uniform range of the {_RANGE_UNITS[name]} "
+                              f"(default: {default[0]},{default[1]})")
     sim.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=None,
                      help="random seed, an integer in [0, 2**32 - 1]")
 
     demo = commands.add_parser(
         "demo", help="run the article's road end to end and write a report",
-        description="Simulate the article's datasets, fit every pendsk model with its "
-                    "defaults, and write one PNG per figure, metrics.json and "
-                    "index.html to DIR (about 3 minutes on 2 CPU cores).",
+        description="Simulate the article's datasets, fit the six pendsk estimators as "
+                    f"{', '.join(describe_fits())} (every other setting the default; "
+                    "random_state is --seed), and write one PNG per figure, "
+                    "metrics.json and index.html to DIR (minutes on a laptop CPU; "
+                    "--quick takes seconds).",
     )
     demo.add_argument("--out", type=Path, default=Path("pendsk-demo"), metavar="DIR",
                       help="report folder, created if needed (default: pendsk-demo)")
@@ -130,6 +156,7 @@ def _parser():
                       help="small data and a few epochs: seconds, for smoke tests")
     demo.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0,
                       help="random seed of the data and the models (default: 0)")
+    parser.commands = {"simulate": sim, "demo": demo}  # for errors in their own usage
     return parser
 
 
@@ -145,13 +172,16 @@ def _simulate(args):
         raise ValueError(
             f"cannot tell the format of {str(args.out)!r}: use a .npz or .csv file "
             "name, or --format")
-    X, params = make_pendulum(
-        args.n, n_steps=args.n_steps, dt=args.dt, g=args.g, damping=args.damping,
-        method=args.method, noise_std=args.noise_std, noise_growth=args.noise_growth,
-        theta0_range=args.theta0_range, omega0_range=args.omega0_range,
-        length_range=args.length_range, mass_range=args.mass_range,
-        random_state=args.seed,
-    )
+    try:
+        X, params = make_pendulum(
+            args.n, n_steps=args.n_steps, dt=args.dt, g=args.g, damping=args.damping,
+            method=args.method, noise_std=args.noise_std, noise_growth=args.noise_growth,
+            theta0_range=args.theta0_range, omega0_range=args.omega0_range,
+            length_range=args.length_range, mass_range=args.mass_range,
+            random_state=args.seed,
+        )
+    except (ValueError, TypeError) as exc:  # in the flags' words, not make_pendulum's
+        raise type(exc)(_in_flags(str(exc))) from None
     t = args.dt * np.arange(args.n_steps)
     if fmt == "npz":
         with open(args.out, "wb") as f:
@@ -193,7 +223,10 @@ def main(argv=None):
     for i in range(len(argv) - 2, -1, -1):
         if argv[i] in _RANGE_FLAGS and argv[i + 1].startswith("-"):
             argv[i:i + 2] = [f"{argv[i]}={argv[i + 1]}"]
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # reported in the subcommand's own words, not the top-level parser's
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         {"simulate": _simulate, "demo": _demo}[args.command](args)
     except MemoryError:

@@ -585,9 +585,10 @@ def dci(latents, factors, *, regressor=None, test_size=0.25, random_state=None):
     latents_train, latents_test, factors_train, factors_test = train_test_split(
         latents, factors, test_size=test_size, random_state=child_seed(entropy, 0))
     if min(len(latents_train), len(latents_test)) < 2:
-        raise ValueError(f"test_size={test_size!r} splits {len(latents)} rows into "
-                         f"{len(latents_train)} training and {len(latents_test)} test rows; "
-                         f"each split needs at least 2.")
+        raise ValueError(f"latents and factors have {len(latents)} rows, which "
+                         f"test_size={test_size!r} splits into {len(latents_train)} "
+                         f"training and {len(latents_test)} test rows; each split needs at "
+                         "least 2 (pass more rows, or another test_size).")
     n_factors = factors.shape[1]
     importance_matrix = np.empty((latents.shape[1], n_factors))
     r2 = np.empty(n_factors)

@@ -46,6 +46,10 @@ _TIME_LABEL = "t [s]"
 _ANGLE_LABEL = "θ [rad]"
 
 _AX = [HasMethods(["plot"]), None]
+
+#: plot_latent_traversal: at most this many distinct values get a colorbar
+#: tick each (more would crowd it; then matplotlib's ticks).
+_MAX_VALUE_TICKS = 9
 _POSITIVE = Interval(Real, 0, np.inf, closed="neither")  # excludes nan and inf
 
 
@@ -57,9 +61,15 @@ def _axes(ax):
 
 
 def _times(t, dt, n_steps, n_steps_of):
-    """``t`` validated against ``n_steps``, or ``arange(n_steps) * dt``."""
+    """``t`` validated against ``n_steps``, or ``arange(n_steps) * dt``
+    (a ValueError naming ``dt`` when that time axis overflows)."""
     if t is None:
-        return np.arange(n_steps) * dt
+        with np.errstate(over="ignore"):
+            t = np.arange(n_steps) * dt
+        if not np.all(np.isfinite(t)):
+            raise ValueError(f"dt={dt!r} is too large: the time axis of {n_steps} steps "
+                             "overflows float64.")
+        return t
     return check_values(t, "t", ndim=1, length=n_steps, length_of=n_steps_of)
 
 
@@ -256,7 +266,10 @@ def plot_latent_traversal(traversals, values=None, *, dt=0.01, ax=None, cmap="co
     The article's "increase / decrease a latent dimension" picture: each
     row of `traversals` is drawn in the color that `cmap` gives its latent
     value (the lowest value at one end of the colormap, the highest at the
-    other), with a colorbar labelled "latent value".
+    other), with a colorbar labelled "latent value" that has a tick at each
+    value when there are at most 9 of them.  A ``ListedColormap`` with one
+    colour per value gives each value its own band of the colorbar, centred
+    on its tick.
 
     Parameters
     ----------
@@ -314,17 +327,27 @@ def plot_latent_traversal(traversals, values=None, *, dt=0.01, ax=None, cmap="co
                               length_of="rows in traversals")
     matplotlib = import_matplotlib()
     colormap = matplotlib.colormaps.get_cmap(cmap)
-    low, high = values.min(), values.max()
-    if low == high:  # a single value: the middle of the colormap
-        low, high = low - 1.0, high + 1.0
-    norm = matplotlib.colors.Normalize(vmin=low, vmax=high)
+    distinct = np.unique(values)
+    if isinstance(colormap, matplotlib.colors.ListedColormap) and colormap.N == len(distinct) > 1:
+        # one colour per value: bands centred on the values, a tick on each
+        middles = (distinct[1:] + distinct[:-1]) / 2
+        edges = np.concatenate([[2 * distinct[0] - middles[0]], middles,
+                                [2 * distinct[-1] - middles[-1]]])
+        norm = matplotlib.colors.BoundaryNorm(edges, colormap.N)
+    else:
+        low, high = distinct[0], distinct[-1]
+        if low == high:  # a single value: the middle of the colormap
+            low, high = low - 1.0, high + 1.0
+        norm = matplotlib.colors.Normalize(vmin=low, vmax=high)
     colors = colormap(norm(values))
+    t = _times(None, dt, n_steps, None)
     ax = _axes(ax)
-    t = np.arange(n_steps) * dt
     for row, color in zip(traversals, colors):
         ax.plot(t, row, color=color)
     mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=colormap)
-    ax.figure.colorbar(mappable, ax=ax, label="latent value")
+    colorbar = ax.figure.colorbar(mappable, ax=ax, label="latent value")
+    if len(distinct) <= _MAX_VALUE_TICKS:  # a few values: a tick at each
+        colorbar.set_ticks(distinct)
     ax.set_xlabel(_TIME_LABEL)
     ax.set_ylabel(_ANGLE_LABEL)
     if title is not None:

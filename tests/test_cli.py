@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import pendsk
 from pendsk import PendulumSimulator, datasets
+from pendsk._report.page import format_value
 from pendsk.cli import _parser, main
 from pendsk.datasets import make_pendulum
 
@@ -278,6 +279,32 @@ def test_simulate_argparse_errors_exit_2(tmp_path, capsys, args, offender):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command, args", [
+    ("simulate", ["--n", "3", "--out", "x.npz", "--bogus"]),
+    ("simulate", ["--n", "3", "--bogus", "1", "--out", "x.npz"]),
+    ("demo", ["--quick", "--bogus"]),
+])
+def test_unknown_flags_are_reported_in_the_subcommands_usage(tmp_path, capsys, command, args,
+                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as excinfo:
+        main([command, *args])
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"pendsk {command}: error: unrecognized arguments: --bogus( 1)?\n",
+                        err), err
+    assert not list(tmp_path.iterdir())  # nothing written, nothing run
+
+
+def test_simulate_help_gives_units(capsys):
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for text in ["initial angle [rad]", "initial angular velocity [rad/s]", "length [m]",
+                 "mass [kg]", "time step [s]", "[m/s^2]", "[N m s]", "[rad/s]"]:
+        assert text in out, text
+
+
 @pytest.mark.parametrize("missing", ["--out", "--n"])
 def test_simulate_missing_required_flag(tmp_path, capsys, missing):
     argv = {"--n": "3", "--out": str(tmp_path / "x.npz")}
@@ -290,18 +317,18 @@ def test_simulate_missing_required_flag(tmp_path, capsys, missing):
 
 
 @pytest.mark.parametrize("args, offender", [
-    (["--length-range", "2,1"], "length.range"),
-    (["--theta0-range", "1.5,0.5"], "theta0.range"),
-    (["--length-range", "0,1"], "length.range"),
-    (["--mass-range=-1,1"], "mass.range"),
-    (["--omega0-range", "nan,1"], "omega0.range"),
-    (["--dt", "-1"], "dt"),
-    (["--dt", "0"], "dt"),
-    (["--g", "0"], "'g'"),
-    (["--damping", "-1"], "damping"),
-    (["--noise-std", "-0.1"], "noise.std"),
-    (["--noise-growth", "-0.1"], "noise.growth"),
-    (["--dt", "1e308"], "dt=1e\\+308 is too large"),
+    (["--length-range", "2,1"], "--length-range must be"),
+    (["--theta0-range", "1.5,0.5"], "--theta0-range must be"),
+    (["--length-range", "0,1"], "--length-range must be positive"),
+    (["--mass-range=-1,1"], "--mass-range must be positive"),
+    (["--omega0-range", "nan,1"], "--omega0-range must be"),
+    (["--dt", "-1"], r"argument --dt: must be a float in the range \(0.0, inf\), got -1.0$"),
+    (["--dt", "0"], "argument --dt: must be"),
+    (["--g", "0"], "argument --g: must be"),
+    (["--damping", "-1"], r"argument --damping: must be a float in the range \[0.0, inf\)"),
+    (["--noise-std", "-0.1"], "argument --noise-std: must be"),
+    (["--noise-growth", "-0.1"], "argument --noise-growth: must be"),
+    (["--dt", "1e308"], "--dt=1e\\+308 is too large"),
 ])
 def test_simulate_validation_errors_return_1(tmp_path, capsys, args, offender):
     out = tmp_path / "x.npz"
@@ -309,7 +336,9 @@ def test_simulate_validation_errors_return_1(tmp_path, capsys, args, offender):
     assert status == 1
     captured = capsys.readouterr()
     _assert_one_error_line(captured.err)
-    assert re.search(offender, captured.err), captured.err
+    assert re.search(offender, captured.err.strip()), captured.err
+    # the user's words, not those of the function behind the flag
+    assert "make_pendulum" not in captured.err and "_range" not in captured.err
     assert captured.out == ""
     assert not out.exists()
 
@@ -369,7 +398,7 @@ def test_simulate_defaults_are_the_articles_constants(capsys):
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     for text in ("samples per trajectory (default: 500)", "time step [s] (default: 0.01)",
                  "[m/s^2] (default: 10)", "(default: 0.1, the article's)",
-                 "uniform range of length (default: 1.0,2.5)"):
+                 "uniform range of the length [m] (default: 1.0,2.5)"):
         assert text in out, text
 
 
@@ -445,7 +474,12 @@ def test_demo_quick_writes_the_report(demo_report):
     for name in ("TrajectoryGAN", "BetaVAE", "TrajectoryRegressor", "GaussianRegressor",
                  "PhysicsVAE"):
         assert re.search(rf"{name}\(.*\d+/\d+ \[.*<", result.stderr), name
-    assert re.search(r"\d+ of 9 bars hold", result.stderr)
+    # stderr is a pipe here, not a terminal: plain lines, no carriage
+    # returns or cursor codes (a log a person can read)
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
+    # the closing lines say what was checked, in words
+    assert re.search(r"Results: \d+ of 9 checks of the models' quality hold", result.stderr)
+    assert "bars" not in result.stderr
     assert lines[-1].startswith(f"wrote {len(DEMO_FIGURES)} figures, metrics.json and "
                                 f"index.html to {out}")
 
@@ -456,8 +490,14 @@ def test_demo_metrics_json_holds_every_number_finite(demo_report):
     _, out = demo_report
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == {"settings", "simulator", "fits", "regression", "gan", "vae",
-                            "control", "bars", "total_seconds"}
-    assert all(set(bar) == {"value", "limit", "ok"} for bar in metrics["bars"].values())
+                            "control", "checks", "total_seconds"}
+    assert len(metrics["checks"]) == 9
+    for check in metrics["checks"]:
+        assert set(check) == {"text", "section", "metric", "value", "limit", "ok"}
+        # each check's value is the metric it names, compared with its limit
+        assert check["value"] == metrics[check["section"]][check["metric"]]
+        assert check["ok"] == (check["value"] <= check["limit"] if "MMD" in check["text"]
+                               or "RMSE" in check["text"] else check["value"] >= check["limit"])
     assert len(metrics["fits"]) == 7  # six fits' seconds and the section's
     assert "physics_mig_10bins_150rows" in metrics["control"]  # bins and rows named
     assert metrics["settings"]["quick"] is True
@@ -471,7 +511,6 @@ def test_demo_metrics_json_holds_every_number_finite(demo_report):
     assert 0 < reg["noise_ceiling_r2"] < 1
     assert 0 <= reg["GaussianRegressor_coverage_90"] <= 1
     vae = metrics["vae"]
-    assert len(vae["beta10_mig_theta0_omega0_length_mass"]) == 4
     assert len(vae["beta10_mig_amplitude_period"]) == 2
     assert 0 <= vae["beta10_active_dimensions"] <= 6
     assert metrics["gan"]["mmd2_floor_train_vs_heldout"] < metrics["gan"]["mmd2_gan"]
@@ -489,11 +528,13 @@ def test_demo_index_html_shows_every_figure_and_number(demo_report):
         for key in metrics[section]:
             assert f"<td>{key}</td>" in page, key
     value = metrics["regression"]["GaussianRegressor_coverage_90"]
-    assert f"{value:.4g}" in page
+    assert format_value(value) in page
+    assert "Checks: " in page and " of 9 hold" in page
+    assert "{&quot;" not in page and "{'" not in page  # settings in words, not a dict
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--bogus"], "pendsk: error: unrecognized arguments: --bogus"),
+    (["--bogus"], "pendsk demo: error: unrecognized arguments: --bogus"),
     (["--seed", "-3"], "pendsk demo: error: argument --seed: must be an integer in "
                        "[0, 4294967295], got '-3'"),
     (["--out"], "pendsk demo: error: argument --out: expected one argument"),

@@ -18,7 +18,8 @@ ROOT = Path(pendsk.__file__).parent
 #: Layers, lowest first: a module may import from its own layer or below.
 LAYERS = [
     ("utils", ["pendsk._utils"]),
-    ("numerics", ["pendsk.physics", "pendsk.metrics"]),
+    ("numerics", ["pendsk.physics", "pendsk.metrics", "pendsk._pendulum_fit",
+                  "pendsk._sample_scores"]),
     ("core", ["pendsk._neural", "pendsk._simulator", "pendsk.datasets", "pendsk.parallel"]),
     ("estimators", ["pendsk._regression", "pendsk._gan", "pendsk._latent"]),
     ("interfaces", ["pendsk.plotting", "pendsk._report", "pendsk.cli", "pendsk.__main__"]),

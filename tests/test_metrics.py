@@ -468,7 +468,7 @@ FACTORS = np.arange(24, dtype=float).reshape(8, 3) % 5
     (FACTORS, np.column_stack([FACTORS, np.ones(8)]), "factors column 3 is constant"),
     (FACTORS[:1], FACTORS[:1], "latents must have at least 2 rows; got 1"),
     # 8 rows, a quarter held out: 6 and 2 rows; 5 rows: 3 and 2; 4 rows: 3 and 1
-    (FACTORS[:4], FACTORS[:4], "splits 4 rows into 3 training and 1 test rows"),
+    (FACTORS[:4], FACTORS[:4], "latents and factors have 4 rows, which test_size=0.25 splits into 3 training and 1 test rows"),
 ])
 def test_dci_bad_arrays(latents, factors, match):
     with pytest.raises(ValueError, match=match):
@@ -481,7 +481,7 @@ def test_dci_bad_arrays(latents, factors, match):
     (dict(test_size=True), "'test_size' parameter"),
     (dict(test_size="0.2"), "'test_size' parameter"),
     (dict(test_size=8), "test_size=8 should be"),
-    (dict(test_size=7), "splits 8 rows into 1 training and 7 test rows"),
+    (dict(test_size=7), "have 8 rows, which test_size=7 splits into 1 training and 7 test rows"),
     (dict(regressor="gbr"), "'regressor' parameter"),
     (dict(regressor=LinearRegression), "'regressor' parameter"),
     (dict(random_state="seed"), "'random_state' parameter"),

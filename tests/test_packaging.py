@@ -120,3 +120,89 @@ def test_unknown_attribute_is_an_attribute_error():
         pendsk.Nope  # noqa: B018
     assert not hasattr(pendsk, "Nope")
     assert "physics" in pendsk.__all__ and pendsk.physics.__name__ == "pendsk.physics"
+
+
+# -- README: every figure it quotes is traceable to the run that printed it --
+
+DEMO_METRICS = ROOT / "docs" / "_static" / "demo" / "metrics.json"
+
+
+def _readme_demo_table():
+    """The README's table of demo figures: ``[(quantity, value, section, key)]``."""
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"^\| (.+?) \| (.+?) \| `(\w+)\.(\w+)` \|$", text, flags=re.MULTILINE)
+
+
+def test_readme_demo_figures_are_those_of_the_committed_run():
+    import json
+
+    from pendsk._report.page import format_value
+
+    metrics = json.loads(DEMO_METRICS.read_text())
+    # a full run (not --quick), seed 0, as the README says
+    assert metrics["settings"]["quick"] is False
+    assert metrics["settings"]["random_state"] == 0
+    rows = _readme_demo_table()
+    assert len(rows) >= 10
+    for quantity, value, section, key in rows:
+        assert value == format_value(metrics[section][key]), (quantity, key)
+
+
+def test_readme_quotes_no_figure_outside_the_demo_table():
+    # figures with three or more significant digits (0.999, 7.7e-4, 89 %) in
+    # the prose would come from no committed run; settings (0.01 rad, β = 10)
+    # are fine
+    text = (ROOT / "README.md").read_text()
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    prose = "\n".join(line for line in prose.splitlines() if not line.startswith("|"))
+    figures = re.findall(r"(?<![\w.=])(\d\.\d{3,}|\d+(?:\.\d+)?e-\d+|\d{2,} %)", prose)
+    assert figures == [], figures
+
+
+def test_readme_names_six_estimators_and_the_demos_settings():
+    from pendsk._report.settings import describe_fits
+
+    text = " ".join((ROOT / "README.md").read_text().split())  # lines rewrapped
+    for name in ("PendulumSimulator", "TrajectoryRegressor", "GaussianRegressor",
+                 "TrajectoryGAN", "BetaVAE", "PhysicsVAE"):
+        assert f"`{name}`" in text, name
+    for call in describe_fits():
+        assert call in text, call
+    assert "with its defaults" not in text
+    assert "fitted prior's most probable code in blue" in text
+
+
+GUIDE = ROOT / "docs" / "guide"
+
+
+@pytest.mark.parametrize("page", ["regression", "uncertainty", "gan", "vae", "control"])
+def test_guide_measured_figures_are_in_the_committed_runs_they_cite(page):
+    # the "Measured" section of each guide page quotes one committed run
+    # output (docs/_static/bench/*.txt or the demo's metrics.json); every
+    # figure it gives must appear there
+    import json
+
+    from pendsk._report.page import format_value
+
+    text = (GUIDE / f"{page}.rst").read_text()
+    section = text[text.index("Measured\n--------"):]
+    section = section[:section.index(".. seealso::")] if ".. seealso::" in section \
+        else section
+    sources = re.findall(r"docs/_static/(?:bench/\w+\.txt|demo/metrics\.json)", section)
+    assert sources, f"{page}: the Measured section cites no committed run"
+    printed = ""
+    for source in set(sources):
+        content = (ROOT / source).read_text()
+        if source.endswith(".json"):
+            def walk(tree):
+                if isinstance(tree, dict):
+                    return " ".join(walk(v) for v in tree.values())
+                if isinstance(tree, list):
+                    return " ".join(walk(v) for v in tree)
+                return format_value(tree) if isinstance(tree, float) else str(tree)
+            content = walk(json.loads(content))
+        printed += content + "\n"
+    figures = re.findall(r"(?<![\w.\[])(\d+\.\d{3,}|\d\.\d+e[-+]\d+)(?![\w])", section)
+    assert figures, page
+    missing = [f for f in figures if f not in printed]
+    assert missing == [], f"{page}: figures not printed by {set(sources)}: {missing}"

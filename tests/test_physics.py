@@ -829,3 +829,16 @@ def test_the_public_functions_name_a_bad_argument(function, args, match):
     call.update(args)
     with pytest.raises((ValueError, TypeError), match=match):
         function(**call)
+
+
+def test_librating_huge_velocity_on_a_tiny_length_is_rotation_without_warnings():
+    # ω0² and g/L both overflow to inf: inf/inf would be NaN (and a numpy
+    # warning); the pendulum rotates
+    import warnings
+
+    from pendsk.physics.closed_form import librating
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not librating([1e300], [1e300], [5e-324])[0]
+        assert librating([0.5], [0.5], [1.0])[0]

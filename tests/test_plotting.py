@@ -133,6 +133,7 @@ def test_plot_trajectories_draws_on_the_given_axes_and_keeps_the_inputs(trajecto
     (dict(X=np.zeros((2, 3)), dt=-0.01), "'dt' parameter"),
     (dict(X=np.zeros((2, 3)), dt=np.nan), "'dt' parameter"),
     (dict(X=np.zeros((2, 3)), dt=np.inf), "'dt' parameter"),
+    (dict(X=np.zeros((2, 3)), dt=1e308), r"dt=1e\+308 is too large: the time axis of 3 steps"),
     (dict(X=np.zeros((2, 3)), ax="axes"), "'ax' parameter"),
 ])
 def test_plot_trajectories_rejects_bad_input(kwargs, match):
@@ -284,6 +285,31 @@ def test_plot_latent_traversal_given_axes_and_inputs_kept():
     np.testing.assert_array_equal(values, before[1])
 
 
+def test_plot_latent_traversal_colorbar_ticks_at_the_values():
+    values = np.array([-1.5, 0.0, 0.5, 2.0])
+    cbar = colorbar_axes(plot_latent_traversal(np.zeros((4, 3)), values))
+    np.testing.assert_allclose(cbar.get_yticks(), values)
+    # many values: matplotlib's own ticks, not one per value
+    many = np.linspace(-2, 2, 20)
+    cbar = colorbar_axes(plot_latent_traversal(np.zeros((20, 3)), many))
+    assert len(cbar.get_yticks()) < 20
+
+
+def test_plot_latent_traversal_discrete_colormap_one_band_per_value():
+    from matplotlib.colors import ListedColormap
+
+    colors = ["tab:red", "tab:blue", "tab:green"]
+    values = np.array([-2.0, 0.0, 2.0])
+    ax = plot_latent_traversal(np.zeros((3, 3)), values[::-1], cmap=ListedColormap(colors))
+    # each row gets its own colour, by value, not by row order
+    assert [to_rgba(line.get_color()) for line in ax.get_lines()] == [
+        to_rgba(c) for c in colors[::-1]]
+    cbar = colorbar_axes(ax)
+    np.testing.assert_allclose(cbar.get_yticks(), values)
+    # bands centred on the values: edges half-way between them
+    np.testing.assert_allclose(cbar.get_ylim(), (-3.0, 3.0))
+
+
 def test_plot_latent_traversal_single_value():
     ax = plot_latent_traversal([[0.0, 1.0, 0.5]], [0.7])
     cmap = matplotlib.colormaps["coolwarm"]
@@ -299,6 +325,7 @@ def test_plot_latent_traversal_single_value():
     (dict(traversals=np.zeros((3, 4)), values=np.zeros((3, 1))), "values must be a 1-D"),
     (dict(traversals=np.zeros((3, 4)), values=[0.0, np.inf, 1.0]), "Input values contains"),
     (dict(traversals=np.zeros((3, 4)), dt=0), "'dt' parameter"),
+    (dict(traversals=np.zeros((3, 4)), dt=1e308), "dt=1e\\+308 is too large: the time axis"),
     (dict(traversals=np.zeros((3, 4)), cmap="no-such-map"), "cmap"),
     (dict(traversals=np.zeros((3, 4)), title=1), "'title' parameter"),
 ])

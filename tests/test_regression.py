@@ -211,6 +211,17 @@ def test_bad_noise_is_rejected_at_fit(noise, data):
     assert not hasattr(reg, "net_")
 
 
+@pytest.mark.parametrize("noise, word", [(2**70, "large"), (1e-30, "small")])
+def test_a_fixed_noise_beyond_float32_is_named(noise, word, data):
+    # its variance would overflow or underflow float32 in the loss: an
+    # error naming noise, not a divergence blamed on lr
+    reg = quick("GaussianRegressor", noise=noise)
+    with pytest.raises(ValueError, match=rf"^noise={noise!r} is too {word} for these "
+                                         "targets: the variance it fixes"):
+        reg.fit(*data["reg"])
+    assert not hasattr(reg, "net_")
+
+
 @pytest.mark.parametrize("cls", [TrajectoryRegressor, GaussianRegressor])
 @pytest.mark.parametrize("y", [np.array("X"), np.array(3.0), 3.0])
 def test_a_scalar_y_is_named(cls, y, data):
@@ -348,6 +359,17 @@ def test_score_is_r2_2d(name, request, targets_2d):
     _, _, F_new, Y_new = targets_2d
     assert reg.score(F_new, Y_new) == pytest.approx(
         r2_score(Y_new, reg.predict(F_new)), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", REGRESSORS)
+def test_score_refuses_a_missing_or_short_y(name, fitted_small, data):
+    reg = fitted_small(name)
+    X_test, y_test = data["reg"]
+    with pytest.raises(ValueError, match="score requires y to be passed, but the target "
+                                         "y is None"):
+        reg.score(X_test, None)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        reg.score(X_test[:4], y_test[:3])
 
 
 # --------------------------------------------------------------------------

@@ -32,10 +32,10 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     - ``"wgan-clip"``: the Wasserstein loss with weight clipping, RMSprop
       and uniform noise, as the original WGAN and the article did.
 
-    On 400 pendulum trajectories ``"ns-r1"`` samples are as close to 200
-    held-out ones as those of PCA(8) + ``GaussianMixture(10)`` (MMD² 7.7e-4
-    against 7.9e-4), where ``"wgan-gp"`` reaches 3.8e-3
-    (``benchmarks/bench_generative.py``).
+    On 400 pendulum trajectories ``"ns-r1"`` samples are about as close to
+    200 held-out ones as those of PCA(8) + ``GaussianMixture(10)``, and
+    several times closer than ``"wgan-gp"``'s (``benchmarks/bench_generative.py``;
+    the figures of one run are in the user guide's GAN page).
 
     Parameters
     ----------

@@ -62,11 +62,17 @@ def to_stderr(message):
 
 
 class EpochProgressBar(Callback):
-    """One tqdm progress bar over the epochs of a training call.
+    """One progress bar over the epochs of a training call.
 
-    The bar shows the epochs done, the time left and, after each epoch, the
-    losses of that epoch found in the history (by default the training and
-    validation losses and a GAN's critic and generator losses).
+    On a terminal, a tqdm bar that shows the epochs done, the time left
+    and, after each epoch, the losses of that epoch found in the history
+    (by default the training and validation losses and a GAN's critic and
+    generator losses).  When the stream is not a terminal (stderr
+    redirected to a file or a pipe), the same information comes as a few
+    plain lines, with no carriage returns or cursor codes: one when
+    training starts, at most one each time another tenth of the epochs is
+    done (and no more often than every ``min_interval`` seconds), and one
+    at the end.
 
     Parameters
     ----------
@@ -75,29 +81,91 @@ class EpochProgressBar(Callback):
     keys : tuple of str
         History keys shown beside the bar, when an epoch has them.
     position : int, default=None
-        Line of the bar (tqdm's ``position``), for several bars at once.
+        Line of the bar (tqdm's ``position``), for several bars at once;
+        unused by the plain lines, which each start with ``desc``.
+    min_interval : float, default=10.0
+        Plain lines only: the least time [s] between two lines during
+        training (the first and the last line are always written).
     """
+
+    #: Plain lines only: a line each time another this fraction of the
+    #: epochs is done (subject to ``min_interval``).
+    LINE_FRACTION = 0.1
 
     def __init__(self, desc=None,
                  keys=("train_loss", "valid_loss", "critic_loss", "generator_loss"),
-                 position=None):
+                 position=None, min_interval=10.0):
         self.desc = desc
         self.keys = keys
         self.position = position
+        self.min_interval = min_interval
+
+    @staticmethod
+    def _is_terminal(stream):
+        try:
+            return bool(stream.isatty())
+        except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+            return False
+
+    @staticmethod
+    def _now():
+        import time  # here, not at the module's top: this class is all that uses it
+
+        return time.perf_counter()
 
     def on_train_begin(self, net, **kwargs):
-        self.bar_ = tqdm(total=net.max_epochs, unit="epoch", leave=True, desc=self.desc,
-                         position=self.position, dynamic_ncols=True)
+        stream = sys.stderr
+        if self._is_terminal(stream):
+            self.bar_ = tqdm(total=net.max_epochs, unit="epoch", leave=True, desc=self.desc,
+                             position=self.position, dynamic_ncols=True, file=stream)
+            return
+        # not a terminal: tqdm's text without the bar, a whole line at a time
+        self.bar_ = None
+        self.stream_, self.total_, self.n_, self.postfix_ = stream, net.max_epochs, 0, ""
+        self.started_ = self.last_line_ = self._now()
+        step = max(1, math.ceil((self.total_ or 0) * self.LINE_FRACTION))
+        self.lines_at_ = list(range(step, self.total_ or 0, step))  # one per tenth
+        self._line()
+
+    def _line(self):
+        now = self._now()
+        counts = ("{percentage:3.0f}% {n_fmt}/{total_fmt} [{elapsed}<{remaining}, "
+                  if self.total_ else "{n_fmt} [{elapsed}, ")
+        text = tqdm.format_meter(self.n_, self.total_, now - self.started_,
+                                 prefix=f"{self.desc}: " if self.desc else "", unit="epoch",
+                                 postfix=self.postfix_ or None,
+                                 bar_format="{desc}" + counts + "{rate_fmt}{postfix}]")
+        self.stream_.write(text.replace("\r", " ") + "\n")
+        self.stream_.flush()
+        self.last_line_ = now
+
+    def _postfix(self, row):
+        return {key.replace("_loss", ""): f"{row[key]:.4g}" for key in self.keys if key in row}
 
     def on_epoch_end(self, net, **kwargs):
-        row = net.history[-1]
-        self.bar_.set_postfix({key.replace("_loss", ""): f"{row[key]:.4g}"
-                               for key in self.keys if key in row}, refresh=False)
-        self.bar_.update()
+        postfix = self._postfix(net.history[-1])
+        if self.bar_ is not None:
+            self.bar_.set_postfix(postfix, refresh=False)
+            self.bar_.update()
+            return
+        self.n_ += 1
+        self.postfix_ = ", ".join(f"{key}={value}" for key, value in postfix.items())
+        due = False
+        while self.lines_at_ and self.n_ >= self.lines_at_[0]:
+            del self.lines_at_[0]
+            due = True
+        if due and self._now() - self.last_line_ >= self.min_interval:
+            self._line()
 
     def on_train_end(self, net, **kwargs):
-        self.bar_.close()
-        del self.bar_  # a fitted estimator keeps its user's callbacks: keep it picklable
+        if self.bar_ is None:
+            self._line()  # the last line: the epochs done (fewer when stopped early)
+            # a fitted estimator keeps its user's callbacks: keep it picklable
+            del self.stream_, self.total_, self.n_, self.postfix_, self.started_
+            del self.last_line_, self.lines_at_
+        else:
+            self.bar_.close()
+        del self.bar_
 
 
 class OptimizerLRSchedule(Callback):

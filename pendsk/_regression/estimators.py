@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import validate_data
 
 from .._neural.docs import shared_docs
-from .._neural.estimator import FLOAT32_MAX, NeuralEstimator, standardise
+from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, NeuralEstimator, standardise
 from .._neural.layers import MLP
 from .._utils.validation import Count, as_float64, check_output_size, naming
 from .networks import GaussianMLP, GaussianNLLLoss
@@ -125,6 +125,11 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
             :func:`sklearn.metrics.r2_score` (averaged uniformly over targets
             for 2-D ``y``); 1 is perfect, 0 is predicting the mean.
         """
+        if y is None:  # else r2_score's error would name its own y_true
+            raise ValueError(f"{type(self).__name__}.score requires y to be passed, but "
+                             "the target y is None.")
+        # fit's validation: r2_score's own errors would name its y_true
+        X, y = self._validate_fit_data(X, y, reset=False)
         with naming("X", "y", "sample_weight"), np.errstate(
                 over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
                 warnings.catch_warnings():
@@ -326,7 +331,16 @@ default="heteroscedastic"
                              f"positive float std, got {noise!r}.")
         if not isinstance(noise, str):
             # a fixed std in target units, per standardised target
-            noise = float(noise) / data.y_scaler.scale_
+            with np.errstate(over="ignore", under="ignore"):
+                noise = float(noise) / data.y_scaler.scale_
+                variance = np.square(noise)
+            # the loss holds log σ² and 1/σ², in float32
+            if not np.all((variance > FLOAT32_TINY) & (variance < FLOAT32_MAX)):
+                raise ValueError(
+                    f"noise={self.noise!r} is too {'large' if np.max(noise) > 1 else 'small'}"
+                    " for these targets: the variance it fixes, in standardised target "
+                    f"units ({', '.join(f'{v:.3g}' for v in variance)}), must lie within "
+                    "float32's range for training.")
         return GaussianMLP, dict(n_inputs=data.X.shape[1], n_outputs=data.y.shape[1],
                                  hidden_layer_sizes=self._hidden_layers(),
                                  activation=self.activation, noise=noise)

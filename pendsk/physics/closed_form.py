@@ -103,9 +103,12 @@ def _checked(theta0, omega0, length, g):
 def _elliptic_parameter(theta0, omega0, length, g):
     theta0, omega0, length = as_trajectories(theta0, omega0, length)
     # extreme values overflow to m = inf: rotation, for the integrator
-    with np.errstate(over="ignore", divide="ignore", under="ignore"):
+    with np.errstate(over="ignore", divide="ignore", under="ignore", invalid="ignore"):
         omega_n2 = g / length
-        return np.sin(theta0 / 2) ** 2 + omega0**2 / (4 * omega_n2)
+        m = np.sin(theta0 / 2) ** 2 + omega0**2 / (4 * omega_n2)
+    # inf / inf (a huge ω0 on a tiny length): rotation as well
+    overflowed = np.isnan(m) & ~np.isnan(theta0) & ~np.isnan(omega0) & ~np.isnan(length)
+    return np.where(overflowed, np.inf, m)
 
 
 def amplitude(theta0, omega0, length, g=9.81):
