@@ -8,7 +8,9 @@ completeness and informativeness from the feature importances of
 regressors that predict each factor from the latents (its entropy formula
 on a given importance matrix is :func:`disentanglement_completeness`), and
 :func:`active_dimensions` finds the latent dimensions an encoder actually
-uses.
+uses, and :func:`pendulum_residual` asks the physicist's question of
+generated trajectories: how far is each row from the closest exact
+pendulum trajectory (and with which θ0, ω0 and length).
 
 About 660 lines, over the package's 500: the module is one public
 namespace of five metrics, and most of its length is their docstrings,
@@ -34,10 +36,11 @@ from sklearn.utils._param_validation import (HasMethods, Interval, InvalidParame
                                              RealNotInt, StrOptions, validate_params)
 
 from ._utils.seeding import child_seed, root_entropy
+from ._pendulum_fit import pendulum_residual
 from ._utils.validation import Count, check_values, naming
 
 __all__ = ["active_dimensions", "dci", "disentanglement_completeness",
-           "maximum_mean_discrepancy", "mutual_information_gap"]
+           "maximum_mean_discrepancy", "mutual_information_gap", "pendulum_residual"]
 
 _SAMPLES = ("n_samples", "n_features")
 _LATENTS = ("n_samples", "n_latents")
