@@ -10,7 +10,10 @@ on a given importance matrix is :func:`disentanglement_completeness`), and
 :func:`active_dimensions` finds the latent dimensions an encoder actually
 uses, and :func:`pendulum_residual` asks the physicist's question of
 generated trajectories: how far is each row from the closest exact
-pendulum trajectory (and with which θ0, ω0 and length).
+pendulum trajectory (and with which θ0, ω0 and length);
+:func:`discriminative_score` (a classifier two-sample test) and
+:func:`predictive_score` (train on synthetic, test on real) judge
+generated series as TimeGAN does.
 
 About 660 lines, over the package's 500: the module is one public
 namespace of five metrics, and most of its length is their docstrings,
@@ -37,10 +40,12 @@ from sklearn.utils._param_validation import (HasMethods, Interval, InvalidParame
 
 from ._utils.seeding import child_seed, root_entropy
 from ._pendulum_fit import pendulum_residual
+from ._sample_scores import discriminative_score, predictive_score
 from ._utils.validation import Count, check_values, naming
 
-__all__ = ["active_dimensions", "dci", "disentanglement_completeness",
-           "maximum_mean_discrepancy", "mutual_information_gap", "pendulum_residual"]
+__all__ = ["active_dimensions", "dci", "discriminative_score",
+           "disentanglement_completeness", "maximum_mean_discrepancy",
+           "mutual_information_gap", "pendulum_residual", "predictive_score"]
 
 _SAMPLES = ("n_samples", "n_features")
 _LATENTS = ("n_samples", "n_latents")
