@@ -91,7 +91,7 @@ from _report import machine_info, progress, table
 
 from pendsk import BetaVAE, PendulumSimulator, TrajectoryGAN
 from pendsk._gan.networks import GAN, NonSaturatingLoss, WassersteinLoss, gradient_penalty, r1_penalty
-from pendsk._latent.beta_vae import ppca_start
+from pendsk._latent.pca_start import ppca_start
 from pendsk._latent.vae_network import VAE, ELBOLoss
 from pendsk.datasets import ARTICLE_G, make_pendulum
 from pendsk.metrics import active_dimensions, maximum_mean_discrepancy, mutual_information_gap

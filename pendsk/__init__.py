@@ -13,7 +13,7 @@ without it.
 
 from importlib import import_module as _import_module
 
-from . import datasets, metrics, physics
+from . import datasets, exceptions, metrics, physics
 from ._simulator import PendulumSimulator
 
 __version__ = "0.2.0"
@@ -28,8 +28,8 @@ _LAZY = {
 }
 
 __all__ = ["BetaVAE", "GaussianRegressor", "PendulumSimulator", "PhysicsVAE",
-           "TrajectoryGAN", "TrajectoryRegressor", "__version__", "datasets", "metrics",
-           "physics"]
+           "TrajectoryGAN", "TrajectoryRegressor", "__version__", "datasets", "exceptions",
+           "metrics", "physics"]
 
 
 def __getattr__(name):

@@ -17,7 +17,7 @@ ROOT = Path(pendsk.__file__).parent
 
 #: Layers, lowest first: a module may import from its own layer or below.
 LAYERS = [
-    ("utils", ["pendsk._utils"]),
+    ("utils", ["pendsk._utils", "pendsk.exceptions"]),
     ("numerics", ["pendsk.physics", "pendsk.metrics", "pendsk._pendulum_fit",
                   "pendsk._sample_scores"]),
     ("core", ["pendsk._neural", "pendsk._simulator", "pendsk.datasets", "pendsk.parallel"]),

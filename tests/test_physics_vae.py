@@ -181,13 +181,18 @@ def test_traversal_without_scaling_omega0_keeps_omega0(vae):
 def test_traversal_moves_only_the_named_latent(vae):
     values = [0.6, 1.0, 1.4]
     rows = vae.traverse("theta0", values=values)
-    codes = np.tile(np.r_[vae.prior_mean_, 0.0], (3, 1))
+    # from a typical code of the fitted prior: its heaviest component's mean
+    codes = np.tile(vae.prior_.mode(), (3, 1))
     codes[:, 0] = values
     assert_allclose(rows, vae.inverse_transform(codes), atol=1e-12)
-    # the default: the prior mean +- 2 prior std
+    # the default values: the prior's mean +- 2 standard deviations
     default = vae.traverse("omega0")
     assert default.shape == (5, N_STEPS)
-    assert_allclose(default[2], vae.inverse_transform(np.r_[vae.prior_mean_, 0.0][None])[0],
+    mean, std = vae.prior_.marginals()
+    middle = vae.prior_.mode()
+    middle[1] = mean[1]
+    assert_allclose(default[2], vae.inverse_transform(middle[None])[0], atol=1e-12)
+    assert_allclose(default[4], vae.traverse("omega0", values=[mean[1] + 2 * std[1]])[0],
                     atol=1e-12)
 
 

@@ -295,15 +295,16 @@ def test_auto_budget_stops_early_on_held_out_rows_and_a_number_does_not(split):
 
 def test_the_pca_start_has_a_tenth_of_the_budget_and_stops_early():
     # 700 steps at 400 rows from PCA (100 epochs of 7 batches), 7000 from random weights
-    assert BetaVAE()._n_epochs(400) == 100
+    assert BetaVAE(pca_path=True)._n_epochs(400) == 100
     assert BetaVAE(pca_path=False)._n_epochs(400) == 1000
-    assert BetaVAE()._early_stopping_on()
+    assert BetaVAE(pca_path=True)._early_stopping_on()
     assert not BetaVAE(pca_path=False)._early_stopping_on()  # the article's network
     assert not BetaVAE(max_epochs=10)._early_stopping_on()  # a number of epochs is exact
     assert BetaVAE(pca_path=False, early_stopping=True)._early_stopping_on()
 
 
-@pytest.mark.parametrize("estimator", [BetaVAE(), BetaVAE(pca_path=False), TrajectoryGAN()],
+@pytest.mark.parametrize("estimator", [BetaVAE(pca_path=True), BetaVAE(pca_path=False),
+                                       TrajectoryGAN()],
                          ids=["BetaVAE", "BetaVAE-no-pca", "TrajectoryGAN"])
 def test_default_steps_on_ten_times_the_rows_are_at_most_three_times(estimator):
     batch = estimator.batch_size

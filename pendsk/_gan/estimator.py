@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from .._neural.docs import shared_docs
-from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
+from .._neural.estimator import LOSS_WEIGHT, NeuralEstimator, UnsupervisedNeuralEstimator
 from .._neural.nets import GANNet
 from .._utils.validation import Count, check_output_size
 from ..metrics import maximum_mean_discrepancy
@@ -115,7 +115,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         "latent_dim": [Count(1, None, closed="left")],
         "loss": [StrOptions(set(GAN_LOSSES))],
         "n_critic": [Count(1, None, closed="left")],
-        "gp_weight": [Interval(Real, 0, None, closed="left")],
+        "gp_weight": [LOSS_WEIGHT],
         "clip_value": [Interval(Real, 0, None, closed="neither")],
     }
     _auto_steps = 21000
@@ -171,7 +171,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         # loss is a network parameter: a warm start has the one it was built with
         penalty = GAN_LOSSES[self.loss].penalty
         return dict(n_critic=self.n_critic,
-                    penalty=penalty.from_params(self.gp_weight, self.clip_value))
+                    penalty=penalty.from_params(float(self.gp_weight), float(self.clip_value)))
 
     # -- generating ----------------------------------------------------------------
 

@@ -11,7 +11,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._neural.estimator import UnsupervisedNeuralEstimator
 from .._neural.nets import AutoencoderNet
-from .._utils.validation import Count, as_float64, check_output_size, naming
+from .._utils.seeding import child_seed
+from .._utils.validation import (Count, as_float64, check_output_size, check_settings,
+                                 naming)
+from .priors import MixturePrior
 from .vae_network import ELBOLoss
 
 #: Held while a deferred update of a prior runs (``LatentModel.prior_``).
@@ -19,8 +22,21 @@ _PRIOR_UPDATE = threading.Lock()
 
 __all__ = ["LatentModel"]
 
-#: Standard-normal draws per row in the Monte-Carlo ELBO of score_samples.
-_ELBO_DRAWS = 64
+#: The fitted prior sees this many codes drawn from each training row's
+#: posterior, fewer when that would exceed ``_PRIOR_POINTS`` codes in all
+#: (but at least one per row).
+_PRIOR_DRAWS, _PRIOR_POINTS = 10, 10_000
+
+#: Training rows whose reconstruction residuals :meth:`LatentModel.sample`
+#: draws from (a random subset of larger sets).
+_RESIDUAL_ROWS = 1000
+
+#: Importance samples per row in the log-likelihood of score_samples.
+_IMPORTANCE_DRAWS = 256
+
+#: Values of one decoded chunk of importance samples (bounds the memory of
+#: score_samples: rows per chunk times draws times the row's width).
+_DRAW_VALUES = 1 << 22
 
 
 class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
@@ -31,7 +47,8 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
     and standard deviations on request), :meth:`inverse_transform`,
     :meth:`sample` (codes from the fitted prior ``prior_``, decoded, plus
     the learned observation noise ``noise_std_``), :meth:`score_samples`
-    and :meth:`score` (the β = 1 ELBO in nats, in the units of X), the
+    and :meth:`score` (the importance-weighted log-likelihood of the
+    trained model in nats, in the units of X), the
     validation of codes, and the codes of a traversal
     (:meth:`_traversal_codes`).  The network is a
     :class:`~pendsk._latent.vae_network.LatentNetwork` trained by
@@ -39,9 +56,12 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
 
     Hooks a subclass implements:
 
-    - ``_fit_prior(Xs)`` → a :class:`~pendsk._latent.priors.MixturePrior`
-      over the codes, for the standardised training rows ``Xs``, once the
-      network is trained (called after every training call);
+    - ``_fit_prior(mean, log_var)`` → a
+      :class:`~pendsk._latent.priors.MixturePrior` over the codes, given the
+      posteriors of the training rows, once the network is trained (called
+      after every training call; by default a Gaussian mixture of
+      ``prior_components`` components fitted to their aggregate
+      posterior);
     - ``_fitted_width``: how an error names the fitted number of latents,
       e.g. ``"latent_dim=6"``;
     - ``_decoder``: the network method that decodes codes to rows, and
@@ -53,32 +73,75 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
     _net_class = AutoencoderNet
     _decoder = ("decode", False)
 
-    def _fit_prior(self, Xs, incremental=False):
-        raise NotImplementedError
+    def _fit_prior(self, mean, log_var, incremental=False):
+        """The distribution of codes :meth:`sample` draws from, given the
+        posteriors (``mean``, ``log_var``) of the training rows: by default
+        a Gaussian mixture of ``prior_components`` components fitted to
+        codes drawn from them (their aggregate posterior)."""
+        codes, seed = self._posterior_draws(mean, log_var)
+        return MixturePrior.fit(codes, self.prior_components, random_state=seed)
 
-    def _deferred_prior_update(self, Xs):
+    def _deferred_prior_update(self, mean, log_var):
         """What a :meth:`partial_fit` that continues training needs to
         update ``prior_`` later -- ``(codes, seed)`` for
-        :meth:`MixturePrior.update` -- or None to fit it now."""
-        return None
+        :meth:`MixturePrior.update` -- or None to fit it now: a continued
+        :meth:`partial_fit` updates a fitted mixture from its current
+        components when ``prior_`` is next read, so a run of calls costs
+        one update."""
+        if self._prior.mixture_ is None:
+            return None
+        return self._posterior_draws(mean, log_var)
+
+    def _posterior_draws(self, mean, log_var):
+        """Codes drawn from the posteriors ``(mean, log_var)`` of the
+        training rows (their aggregate posterior), and the seed of a
+        mixture fitted to them."""
+        n_done = len(self.net_.history)
+        rng = np.random.default_rng(child_seed(self._entropy, n_done, 1))
+        n_draws = min(_PRIOR_DRAWS, max(1, _PRIOR_POINTS // len(mean)))
+        codes = mean + np.exp(0.5 * log_var) * rng.standard_normal((n_draws, *mean.shape))
+        return codes.reshape(-1, mean.shape[1]), child_seed(self._entropy, n_done, 2)
+
+    def _training_residuals(self, Xs, mean):
+        """What the decoded posterior means of the standardised training
+        rows ``Xs`` leave of them, in the units of X: at most
+        ``_RESIDUAL_ROWS`` rows, drawn at random (:meth:`sample`'s noise)."""
+        X = self._x_scaler.inverse_transform(Xs)
+        if len(X) > _RESIDUAL_ROWS:
+            rng = np.random.default_rng(child_seed(self._entropy, len(self.net_.history), 3))
+            keep = np.sort(rng.choice(len(X), _RESIDUAL_ROWS, replace=False))
+            X, mean = X[keep], mean[keep]
+        return X - self._decode(mean, "the training rows' codes")
 
     # -- fitted state --------------------------------------------------------
 
     def _train(self, net, train_set, ours, incremental=False):
-        """Train, then fit ``prior_`` to the rows trained on.
+        """Train, then fit what :meth:`sample` draws from to the rows
+        trained on: ``prior_`` to their codes, ``residuals_`` from their
+        reconstructions.
 
         A :meth:`partial_fit` that continues training may defer the update
-        (:meth:`_deferred_prior_update`): the codes of its rows are kept,
-        and the prior is updated from them when ``prior_`` is next read.
-        A run of calls then costs one update, whatever its length (each
-        call replaces the codes of the one before).
+        of ``prior_`` (:meth:`_deferred_prior_update`): the codes of its
+        rows are kept, and the prior is updated from them when ``prior_``
+        is next read.  A run of calls then costs one update, whatever its
+        length (each call replaces the codes of the one before).
         """
         super()._train(net, train_set, ours, incremental)
         Xs = train_set.tensors[0].cpu().numpy()
-        pending = self._deferred_prior_update(Xs) if incremental else None
+        try:
+            mean, log_var = self._forward(Xs, method="encode")
+            self.residuals_ = self._training_residuals(Xs, mean)
+        except ValueError as error:  # the overflow error of _forward
+            settings = ", ".join(f"{name}={getattr(self, name)!r}"
+                                 for name in self._network_params)
+            raise ValueError(
+                f"The trained {type(self).__name__} gives codes or reconstructions of its "
+                f"training rows that overflow float64: a setting of the network ({settings}) "
+                "is probably out of range for this data.") from error
+        pending = self._deferred_prior_update(mean, log_var) if incremental else None
         self.__dict__.pop("_prior_update", None)
         if pending is None:
-            self._prior = self._fit_prior(Xs, incremental)
+            self._prior = self._fit_prior(mean, log_var, incremental)
         else:
             self._prior_update = pending
 
@@ -136,18 +199,10 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
                              f"was fitted with {self._fitted_width}.")
         return Z
 
-    def _decode(self, Z, name, noise_rng=None):
-        """Decoded mean rows of the codes ``Z`` in the units of X; with a
-        ``noise_rng``, plus draws of the learned observation noise."""
+    def _decode(self, Z, name):
+        """Decoded mean rows of the codes ``Z`` in the units of X."""
         method, in_units = self._decoder
-        noise = None if noise_rng is None else self.noise_std_
-
-        def post(rows):
-            if not in_units:
-                rows = self._x_scaler.inverse_transform(rows)
-            if noise is not None:
-                rows = rows + noise * noise_rng.standard_normal(rows.shape)
-            return rows
+        post = None if in_units else self._x_scaler.inverse_transform
         return self._forward(Z, method=method, input_name=name, post=post)
 
     def _traversal_codes(self, index, values, z):
@@ -197,11 +252,13 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
     def sample(self, n_samples=1, random_state=None):
         """Draw new trajectories from the model.
 
-        Codes are drawn from the fitted prior ``prior_`` and decoded, and
-        the learned observation noise ``noise_std_`` (one standard
-        deviation per time step) is added: draws from the model's
-        distribution of trajectories.  :meth:`inverse_transform` of codes
-        from ``prior_`` gives the noise-free decoded means instead.
+        Codes are drawn from the fitted prior ``prior_`` and decoded; then,
+        by ``sample_noise``, the reconstruction residual of a training row
+        drawn at random is added (``"residuals"``: noise with the
+        correlation in time, the spread and the roughness of the data's),
+        or independent Gaussian noise of the learned scale ``noise_std_``
+        at each step (``"gaussian"``), or nothing (None: the decoded
+        means, as :meth:`inverse_transform` of the codes gives them).
 
         Parameters
         ----------
@@ -221,36 +278,50 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
             {"n_samples": n_samples, "random_state": random_state},
             caller_name=f"{type(self).__name__}.sample")
         check_is_fitted(self)
+        # the one setting sample reads (set_params may have changed it)
+        check_settings(self, "sample_noise")
         check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
         rng = check_random_state(random_state)
         codes = self.prior_.sample(n_samples, rng)
-        return self._decode(codes, "the prior draws", noise_rng=rng)
+        rows = self._decode(codes, "the prior draws")
+        if self.sample_noise == "residuals":
+            rows += self.residuals_[rng.randint(len(self.residuals_), size=n_samples)]
+        elif self.sample_noise == "gaussian":
+            rows += self.noise_std_ * rng.standard_normal(rows.shape)
+        return rows
 
     # -- likelihood ----------------------------------------------------------
 
-    def _elbo(self, X, reduce=None):
-        """ELBO of each row of ``X`` in the units of X, or ``reduce`` of them."""
+    def _log_likelihood(self, X):
+        """The importance-weighted log-likelihood of each row of ``X``, in
+        the units of X."""
         Xs = self._validate_X(X)
-        eps = torch.randn(_ELBO_DRAWS, self._n_features_out, dtype=torch.float64,
+        eps = torch.randn(_IMPORTANCE_DRAWS, self._n_features_out, dtype=torch.float64,
                           generator=torch.Generator().manual_seed(0))
         # the density of the standardised rows, back in the units of X
         shift = np.log(self._x_scaler.scale_).sum()
-
-        def post(elbo):
-            elbo = elbo - shift
-            return elbo if reduce is None else reduce(elbo)
-        return self._forward(Xs, method="elbo", eps=eps, post=post)
+        rows = _DRAW_VALUES // (_IMPORTANCE_DRAWS * max(Xs.shape[1], self._n_features_out))
+        return self._forward(Xs, method="log_likelihood", eps=eps,
+                             post=lambda log_p: log_p - shift, rows=rows)
 
     def score_samples(self, X):
-        """Evidence lower bound (ELBO) of each trajectory, in nats (β = 1).
+        """Log-likelihood of each trajectory under the model, in nats.
 
-        A lower bound on ``log p(x)`` under the model with the prior that
-        training used (not the fitted ``prior_``), in the units of ``X``,
-        whatever β the model was trained with and without any training
-        penalty, so models trained with different settings, and different
-        latent models, compare fairly.  The reconstruction term is
-        estimated with 64 fixed standard-normal draws shared by all rows,
-        so the result is deterministic.
+        An importance-weighted estimate (Burda, Grosse and Salakhutdinov
+        2016 [1]_) of ``log p(x)`` under the trained model: the prior the
+        loss used (N(0, I) for :class:`~pendsk.BetaVAE`), the decoder and
+        its learned per-step Gaussian noise.  It averages ``p(x | z) p(z) /
+        q(z | x)`` over 256 codes drawn from the encoder's posterior
+        ``q(z | x)``, the same standard-normal draws for every row, so the
+        result is deterministic and a row's value does not depend on the
+        others.  Its expectation is a lower bound on ``log p(x)`` that is
+        much tighter than the evidence lower bound (ELBO) that training
+        maximises, and it is the same whatever β or penalty the model was
+        trained with: models trained with different settings compare
+        fairly, e.g. in :class:`~sklearn.model_selection.GridSearchCV`, and
+        with :meth:`sklearn.decomposition.PCA.score`, the exact
+        log-likelihood of probabilistic PCA.  It is a density of the rows
+        of ``X`` in their own units.
 
         Parameters
         ----------
@@ -259,13 +330,22 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
 
         Returns
         -------
-        elbo : ndarray of shape (n_samples,)
-            The ELBO of each row; higher is better.
+        log_likelihood : ndarray of shape (n_samples,)
+            The estimate for each row; higher is better.
+
+        References
+        ----------
+        .. [1] Y. Burda, R. Grosse and R. Salakhutdinov, "Importance
+           Weighted Autoencoders", ICLR 2016.
         """
-        return self._elbo(X)
+        return self._log_likelihood(X)
 
     def score(self, X, y=None):
-        """Mean ELBO of the trajectories ``X``, in nats (β = 1).
+        """Mean log-likelihood of the trajectories ``X``, in nats.
+
+        The mean of :meth:`score_samples` (an importance-weighted
+        estimate), as :meth:`sklearn.decomposition.PCA.score` and
+        :meth:`sklearn.mixture.GaussianMixture.score` give theirs.
 
         Parameters
         ----------
@@ -279,4 +359,4 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
         score : float
             The mean of :meth:`score_samples`; higher is better.
         """
-        return float(self._elbo(X, reduce=np.mean))
+        return float(np.mean(self._log_likelihood(X)))

@@ -1,5 +1,6 @@
 """The article's β-VAE: trajectories from a latent code you can turn."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -9,77 +10,25 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from .._neural.docs import shared_docs
-from .._neural.estimator import NeuralEstimator, UnsupervisedNeuralEstimator
-from .._utils.seeding import child_seed
+from .._neural.estimator import LOSS_WEIGHT, NeuralEstimator, UnsupervisedNeuralEstimator
 from .._utils.validation import Count, Pair, naming
+from ..exceptions import CollapseWarning
+from ..metrics import active_dimensions
 from .base import LatentModel
+from .pca_start import ppca_start
 from .priors import MixturePrior
 from .vae_network import VAE
 
-__all__ = ["BetaVAE", "LinearRamp", "ppca_start"]
+__all__ = ["BetaVAE", "LinearRamp"]
 
-#: The fitted prior sees this many codes drawn from each training row's
-#: posterior, fewer when that would exceed ``_PRIOR_POINTS`` codes in all
-#: (but at least one per row).
-_PRIOR_DRAWS, _PRIOR_POINTS = 10, 10_000
-
-#: Principal axes with less variance than this share of the largest are
-#: left out of the starting PCA (rank-deficient rows).
-_PCA_TOL = 1e-10
-
-#: The decoder's starting noise variance is at least this share of each
-#: time step's variance (rows that PCA reconstructs exactly).
-_NOISE_FLOOR = 1e-4
-
-#: The largest entry of a starting linear map (in standardised units);
-#: beyond it, the start from PCA is left out.
-_BASIS_LIMIT = 1e4
-
+#: ``pca_path="auto"`` starts from PCA below this many training rows: from
+#: random weights, the networks reconstruct held-out rows worse than PCA
+#: there (``benchmarks/bench_generation.py``; see Notes).
+_PCA_START_ROWS = 250
 
 #: ``capacity``: the KL target's final value [nats] and the epochs to reach it.
 _CAPACITY = Pair(Interval(Real, 0, None, closed="left"), Count(1, None),
                  names=("C_max", "n_epochs"))
-
-
-def ppca_start(Xs, scale, latent_dim):
-    """Probabilistic PCA of rows in the units of X, as seen by a network of
-    standardised rows: ``(encode_basis, decode_basis, log_var, log_scale)``
-    for :meth:`VAE.init_linear_path <pendsk._neural.layers.VAE.init_linear_path>`.
-
-    ``Xs`` are the standardised training rows, ``scale`` the per-step
-    scales that undo the standardisation.  The rows in the units of X,
-    divided by the largest scale (which leaves the axes and the whitened
-    scores as they are and keeps the numbers near 1), give the principal
-    axes ``V`` and variances ``lam``; a standardised row ``x`` then has the
-    whitened scores ``V (w x) / sqrt(lam)``, ``w = scale / max(scale)``,
-    and scores ``z`` decode to ``(V.T (sqrt(lam) z)) / w``.  The posterior
-    variance of a score starts at the residual variance per step over
-    ``lam``, the decoder's noise at each step's residual variance (at
-    least ``_NOISE_FLOOR`` of the step's).  Axes the rows do not vary along
-    are left out; so is everything, when the numbers are not finite or the
-    maps exceed ``_BASIS_LIMIT``.
-    """
-    w = scale / scale.max()
-    rows = Xs * w
-    # n centred rows span at most n - 1 axes; constant rows span none
-    k = min(latent_dim, len(rows) - 1, rows.shape[1])
-    axes, variances = np.empty((0, rows.shape[1])), np.empty(0)
-    if k > 0 and rows.var(axis=0).max() > 0:
-        pca = PCA(n_components=k, svd_solver="full").fit(rows)
-        keep = pca.explained_variance_ > _PCA_TOL * pca.explained_variance_.max()
-        axes, variances = pca.components_[keep], pca.explained_variance_[keep]
-    residual = rows - (rows @ axes.T) @ axes
-    noise = np.maximum(residual.var(axis=0) / w ** 2, _NOISE_FLOOR)  # standardised
-    std = np.sqrt(variances)
-    code_noise = max(residual.var(axis=0).mean(), _NOISE_FLOOR * rows.var(axis=0).mean())
-    start = ((axes * w) / std[:, None], (axes / w).T * std, np.log(code_noise / variances),
-             0.5 * np.log(noise))
-    # float32 must hold the bases (steps of nearly no spread beside others
-    # would blow theirs up): otherwise the MLPs start alone
-    if not all(np.isfinite(part).all() for part in start) or max(
-            np.abs(basis).max(initial=0.0) for basis in start[:2]) > _BASIS_LIMIT:
-        return start[0][:0], start[1][:, :0], start[2][:0], np.zeros(len(scale))
-    return start
 
 
 class LinearRamp:
@@ -110,14 +59,16 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     An MLP encoder maps a trajectory to a diagonal-Gaussian posterior over
     ``latent_dim`` codes; the mirrored decoder maps a code to a Gaussian
     over the trajectory whose noise scale (one per time step) is learned.
-    With ``pca_path=True`` (the default) both add a fixed linear map to
-    their MLP: training starts from probabilistic PCA of the training rows,
-    and the MLPs learn what PCA misses (see Notes).
+    On fewer than 250 rows (``pca_path="auto"``) both add a fixed linear
+    map to their MLP: training starts from probabilistic PCA of the
+    training rows, and the MLPs learn what PCA misses (see Notes).
     Training minimises ``NLL + beta * KL`` (Higgins et al. 2017) or, with a
     ``capacity``, ``NLL + gamma * |KL - C|`` with C raised during training
     (Burgess et al. 2018).  A larger β pushes the codes towards independent,
     interpretable factors (on pendulum data, amplitude and frequency) when
-    the networks learn the codes from scratch, ``pca_path=False``.
+    the networks learn the codes from random weights, which they do from
+    250 training rows on by default (``pca_path="auto"``), and leaves the
+    codes the data do not need blank.
 
     Parameters
     ----------
@@ -157,15 +108,26 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     prior_components : int, default=20
         Components of the ``"gmm"`` prior (at most the number of codes it
         is fitted to).
-    pca_path : bool, default=True
-        Add fixed linear maps set from probabilistic PCA of the first
-        fit's rows to the encoder's posterior mean and to the decoder, so
-        that training starts from PCA's reconstructions (see Notes): held-out
-        reconstructions at least as good as PCA's also on a few dozen rows.
-        The codes then stay close to the (whitened) principal scores, and
-        β > 1 leaves them so: for codes that β pushes towards separate
-        factors (the article's β-VAE), use ``pca_path=False``: plain MLPs
-        from random weights, trained for the whole step budget.
+    pca_path : bool or "auto", default="auto"
+        Whether the first fit starts from probabilistic PCA of its rows:
+        fixed linear maps set from it are added to the encoder's posterior
+        mean and to the decoder, so that training starts from PCA's
+        reconstructions and stops early on held-out rows (see Notes): held-out
+        reconstructions at least as good as PCA's also on a few dozen rows,
+        but codes that stay close to the (whitened) principal scores,
+        whatever β.  ``False``: plain MLPs from random weights, trained for
+        the whole step budget, whose codes β > 1 pushes towards separate
+        factors, leaving the others blank (the article's β-VAE).
+        ``"auto"``: the start from PCA below 250 training rows, where
+        networks from random weights reconstruct held-out rows worse than
+        PCA, random weights from 250 rows on; ``pca_path_`` tells which.
+    sample_noise : {{"residuals", "gaussian"}} or None, default="residuals"
+        What :meth:`sample` adds to the decoded trajectories: the
+        reconstruction residual of a training row drawn at random
+        (``"residuals"``: noise as rough and as correlated in time as the
+        data's), independent Gaussian noise of the learned scale
+        ``noise_std_`` at each step (``"gaussian"``, the model's own
+        likelihood), or nothing (None: smooth decoded means).
     hidden_layer_sizes : array-like of int, default=(256, 128)
         Hidden widths of the encoder; the decoder uses them reversed (the
         article: (250, 100, 50)).
@@ -187,7 +149,14 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         and :meth:`partial_fit`.
     noise_std_ : ndarray of shape (n_steps,)
         The learned observation noise per time step, in the units of X,
-        that :meth:`sample` adds.{attributes}
+        that :meth:`sample` adds with ``sample_noise="gaussian"``.
+    residuals_ : ndarray of shape (n_residuals, n_steps)
+        Reconstruction residuals of (at most 1,000 of) the training rows,
+        in the units of X, that :meth:`sample` adds with
+        ``sample_noise="residuals"``.
+    pca_path_ : bool
+        Whether the first fit started from PCA (``pca_path``, with
+        ``"auto"`` settled by the number of training rows).{attributes}
 
     See Also
     --------
@@ -199,15 +168,15 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     ``max_epochs="auto"`` allows S optimizer steps at 400 training rows,
     2.5 times as many on 10 times the rows: S = 700 with the PCA start
     (100 epochs of 7 batches of 64; ``benchmarks/bench_fitcost.py``), and
-    S = 7000 from random weights (``pca_path=False``), which β > 1 needs to
-    separate the factors.  With the PCA start the default
+    S = 7000 from random weights, which β > 1 needs to separate the
+    factors.  With the PCA start the default
     ``early_stopping="auto"`` also stops training once the loss of the
     held-out ``validation_fraction`` of the rows has not improved for
     ``n_iter_no_change`` epochs; from random weights it trains for the
     whole budget.  Trajectories are standardised per time step inside the
     estimator.
 
-    With ``pca_path=True`` the first fit starts from probabilistic PCA [5]_
+    With the start from PCA the first fit starts from probabilistic PCA [5]_
     of the training rows in the units of X: the posterior mean of code
     ``j`` is the row's whitened score on the ``j``-th principal axis plus
     the encoder MLP's output, the decoded mean is the codes' PCA
@@ -217,8 +186,17 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     networks thus start from PCA's reconstructions and learn the nonlinear
     part.  With few rows, where little beyond PCA can be learned, a VAE
     trained from random weights memorises the rows and reconstructs new
-    ones worse than PCA; from the PCA start, early stopping keeps it close
-    to PCA instead.
+    ones worse than PCA (on 200 pendulum rows 1.1 times PCA's held-out
+    error, on the 39 rows of the UCR set Coffee 1.5 times; on 400 pendulum
+    rows 0.6 times); from the PCA start, early stopping keeps it close to
+    PCA instead.  But the codes then stay close to the principal scores:
+    β does not close the codes the data do not need, and a curved family
+    of trajectories (the pendulum's: three factors) spreads over all of
+    them, which a mixture prior fills less well.  Hence ``pca_path="auto"``:
+    the PCA start below 250 rows, random weights from 250 on.  A fit that
+    leaves fewer codes in use than it has while PCA with one more
+    component reconstructs the training rows better warns
+    (:class:`~pendsk.exceptions.CollapseWarning`), naming the remedies.
 
     The KL term pulls each posterior towards N(0, I), but the codes of the
     training rows together (the aggregate posterior) need not fill N(0, I):
@@ -227,14 +205,19 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     the default ``prior="gmm"``: after training, a Gaussian mixture is
     fitted to codes drawn from the posteriors of the training rows
     (``min(10, max(1, 10000 // n))`` per row, seeded from
-    ``random_state``), and :meth:`sample` draws from it.
+    ``random_state``), and :meth:`sample` draws from it.  The decoder's
+    noise is independent from step to step, which real series' residuals
+    are not (on GunPoint such draws are 9 times rougher than the rows);
+    :meth:`sample` adds the residual of a training row drawn at random
+    instead (``sample_noise="residuals"``).
 
     Training runs in float32 (Adam); :meth:`transform`,
     :meth:`inverse_transform` and :meth:`score_samples` apply the trained
     weights in float64, so a row's result does not depend on the other
-    rows.  :meth:`score_samples` estimates the reconstruction term with
-    64 fixed standard-normal draws shared by all rows, so it is
-    deterministic.  With ``early_stopping`` the validation loss is the
+    rows.  :meth:`score_samples` is an importance-weighted estimate of the
+    log-likelihood under N(0, I) (Burda et al. [6]_) with 256 fixed
+    standard-normal draws shared by all rows, so it is deterministic.
+    With ``early_stopping`` the validation loss is the
     training objective (the β-weighted negative ELBO).
 
     References
@@ -249,6 +232,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
        to Deterministic Autoencoders", ICLR 2020.
     .. [5] Tipping and Bishop, "Probabilistic Principal Component
        Analysis", Journal of the Royal Statistical Society B 61(3), 1999.
+    .. [6] Burda, Grosse and Salakhutdinov, "Importance Weighted
+       Autoencoders", ICLR 2016.
 
     Examples
     --------
@@ -271,14 +256,15 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     _parameter_constraints = {
         **UnsupervisedNeuralEstimator._parameter_constraints,
         "latent_dim": [Count(1, None, closed="left")],
-        "beta": [Interval(Real, 0, None, closed="left")],
+        "beta": [LOSS_WEIGHT],
         "capacity": [_CAPACITY, None],
-        "gamma": [Interval(Real, 0, None, closed="left")],
-        "tc_weight": [Interval(Real, 0, None, closed="left")],
+        "gamma": [LOSS_WEIGHT],
+        "tc_weight": [LOSS_WEIGHT],
         "prior": [StrOptions({"gmm", "standard"})],
         "prior_components": [Count(1, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
-        "pca_path": ["boolean"],
+        "pca_path": ["boolean", StrOptions({"auto"})],
+        "sample_noise": [StrOptions({"residuals", "gaussian"}), None],
     }
     #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
     _AUTO_STEPS = {True: 700, False: 7000}
@@ -286,7 +272,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     _loss_weights = (*NeuralEstimator._loss_weights, "beta", "gamma", "tc_weight")
 
     def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,
-                 prior="gmm", prior_components=20, pca_path=True,
+                 prior="gmm", prior_components=20, pca_path="auto",
+                 sample_noise="residuals",
                  hidden_layer_sizes=(256, 128),
                  activation="silu", lr=2e-3, lr_schedule="cosine", max_epochs="auto",
                  batch_size=64, weight_decay=0.0, early_stopping="auto",
@@ -301,6 +288,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         self.prior = prior
         self.prior_components = prior_components
         self.pca_path = pca_path
+        self.sample_noise = sample_noise
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lr = lr
@@ -323,59 +311,86 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
     def _module_spec(self, data):
         return VAE, dict(n_features=data.X.shape[1], latent_dim=self.latent_dim,
                          hidden_layer_sizes=self._hidden_layers(),
-                         activation=self.activation, linear_path=bool(self.pca_path))
+                         activation=self.activation, linear_path=self.pca_path_)
 
     def _build_net(self, data, device):
         """A new net; with ``pca_path``, its VAE starts as probabilistic PCA
         of the training rows in the units of X (see Notes)."""
         net = super()._build_net(data, device)
-        if self.pca_path:
+        if self.pca_path_:
             net.module_.init_linear_path(*ppca_start(data.X, self._x_scaler.scale_,
                                                       self.latent_dim))
         return net
 
-    def _posterior_draws(self, Xs):
-        """Codes drawn from the posteriors of the standardised rows ``Xs``
-        (their aggregate posterior), and the seed of a mixture fitted to
-        them."""
-        mean, log_var = self._forward(Xs, method="encode")
-        rng = np.random.default_rng(child_seed(self._entropy, len(self.net_.history), 1))
-        n_draws = min(_PRIOR_DRAWS, max(1, _PRIOR_POINTS // len(mean)))
-        codes = mean + np.exp(0.5 * log_var) * rng.standard_normal((n_draws, *mean.shape))
-        return (codes.reshape(-1, mean.shape[1]),
-                child_seed(self._entropy, len(self.net_.history), 2))
+    def _prepare_data(self, X, y, *, reset):
+        """Validate and standardise ``X``; a first fit also settles whether
+        training starts from PCA (``pca_path_``)."""
+        data = super()._prepare_data(X, y, reset=reset)
+        if reset:
+            self.pca_path_ = (len(data.X) < _PCA_START_ROWS if self.pca_path == "auto"
+                              else bool(self.pca_path))
+        return data
 
-    def _fit_prior(self, Xs, incremental=False):
-        """The distribution of codes :meth:`sample` draws from, for the
-        standardised training rows ``Xs``."""
+    def _fit_prior(self, mean, log_var, incremental=False):
+        """The distribution of codes :meth:`sample` draws from, given the
+        posteriors of the training rows."""
         if self.prior == "standard":
             return MixturePrior.standard_normal(self._n_features_out)
-        codes, seed = self._posterior_draws(Xs)
-        return MixturePrior.fit(codes, self.prior_components, random_state=seed)
+        return super()._fit_prior(mean, log_var, incremental)
 
-    def _deferred_prior_update(self, Xs):
-        """A continued :meth:`partial_fit` updates a fitted mixture later,
-        from its current components (:meth:`MixturePrior.update`), when
-        ``prior_`` is next read: a run of calls costs one update."""
-        if self._prior.mixture_ is None:
-            return None
-        return self._posterior_draws(Xs)
+    def _train(self, net, train_set, ours, incremental=False):
+        """Train and fit the prior; warn if β closed codes the rows need."""
+        super()._train(net, train_set, ours, incremental)
+        if not incremental:  # a run of partial_fit calls is judged by its user
+            self._warn_if_collapsed(train_set.tensors[0].cpu().numpy())
+
+    def _warn_if_collapsed(self, Xs):
+        """Warn when the codes have collapsed: fewer codes in use than
+        latent dimensions, and the standardised training rows ``Xs``
+        reconstructed worse than PCA with one more component than the codes
+        in use would."""
+        Xs = np.asarray(Xs, dtype=np.float64)
+        codes = self._forward(Xs, method="encode", post=lambda mean, log_var: mean)
+        n_active = int(active_dimensions(codes).sum())
+        n_components = n_active + 1
+        if (n_active == codes.shape[1] or n_components > min(Xs.shape) - 1
+                or not Xs.var(axis=0).max() > 0):
+            return
+        rmse = np.sqrt(np.mean((Xs - self._forward(codes, method="decode")) ** 2))
+        pca = PCA(n_components=n_components, svd_solver="full").fit(Xs)
+        pca_rmse = np.sqrt(np.mean((Xs - pca.inverse_transform(pca.transform(Xs))) ** 2))
+        if rmse > pca_rmse:
+            warnings.warn(
+                f"{type(self).__name__} uses {n_active} of its {codes.shape[1]} codes and "
+                f"reconstructs its training rows worse (RMSE {rmse:.3g} standard "
+                f"deviations) than PCA with {n_components} "
+                f"component{'s' * (n_components > 1)} does ({pca_rmse:.3g}): the KL term "
+                "has closed codes the data need (posterior collapse). Lower beta, raise "
+                "the KL target with capacity=(C_max, n_epochs), or start from PCA with "
+                "pca_path=True.", CollapseWarning, stacklevel=2)
+
+    def _starts_from_pca(self):
+        """Whether training starts from PCA: ``pca_path_`` once a first fit
+        has settled it, before that ``pca_path`` (``"auto"``: not known
+        without the rows, read as False)."""
+        return self.__dict__.get("pca_path_", self.pca_path is True)
 
     @property
     def _auto_steps(self):
-        return self._AUTO_STEPS[bool(self.pca_path)]
+        return self._AUTO_STEPS[self._starts_from_pca()]
 
     def _early_stopping_on(self):
         """``"auto"``: on with the step budget and the PCA start."""
         if isinstance(self.early_stopping, str):
-            return self.max_epochs == "auto" and bool(self.pca_path)
+            return self.max_epochs == "auto" and self._starts_from_pca()
         return super()._early_stopping_on()
 
     def _training_settings(self, n_rows):
         capacity = (None if self.capacity is None
                     else LinearRamp(*_CAPACITY.convert(self.capacity)))
-        return {"loss_settings": dict(beta=self.beta, gamma=self.gamma, capacity=capacity,
-                                      tc_weight=self.tc_weight, dataset_size=n_rows)}
+        return {"loss_settings": dict(beta=float(self.beta), gamma=float(self.gamma),
+                                      capacity=capacity, tc_weight=float(self.tc_weight),
+                                      dataset_size=n_rows)}
 
     # -- the latent code -------------------------------------------------------------
 

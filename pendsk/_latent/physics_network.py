@@ -152,10 +152,17 @@ class PhysicsVAENetwork(LatentNetwork):
         physics, correction = self._physics_and_correction(z)
         return (physics + correction - self.x_mean) / self.x_scale, correction / self.x_scale
 
+    def _prior(self, like):
+        """The prior of the codes: Gaussian physical latents, N(0, 1) auxiliary ones."""
+        n_aux = like.shape[-1] - 3
+        return Normal(torch.cat([self.prior_mean, like.new_zeros(n_aux)]),
+                      torch.cat([self.prior_std, like.new_ones(n_aux)]), validate_args=False)
+
+    def log_prior(self, z):
+        """Log-density of the codes ``z`` under the prior, summed over the last axis."""
+        return self._prior(z).log_prob(z).sum(-1)
+
     def kl(self, mean, log_var):
         """KL divergence of the posterior from the prior, per row [nats]."""
-        prior_mean = torch.cat([self.prior_mean, torch.zeros_like(mean[0, 3:])])
-        prior_std = torch.cat([self.prior_std, torch.ones_like(mean[0, 3:])])
         posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
-        prior = Normal(prior_mean, prior_std, validate_args=False)
-        return kl_divergence(posterior, prior).sum(-1)
+        return kl_divergence(posterior, self._prior(mean)).sum(-1)

@@ -4,16 +4,15 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .._neural.docs import shared_docs
-from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, NeuralEstimator
+from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, LOSS_WEIGHT, NeuralEstimator
 from .._utils.validation import Count, Pair, naming
 from ..physics.estimates import pendulum_estimates
 from .base import LatentModel
 from .physics_network import PHYSICAL_LATENTS, PhysicsVAENetwork
-from .priors import MixturePrior
 
 __all__ = ["PhysicsVAE"]
 
@@ -67,6 +66,15 @@ default=None
     correction_weight : float, default=0.001
         Weight of the penalty on the decoder's neural correction, relative
         to a reconstruction error of the same size.
+    prior_components : int, default=20
+        Components of the Gaussian mixture ``prior_`` that :meth:`sample`
+        draws codes from, fitted to codes drawn from the posteriors of the
+        training rows (at most the number of codes it is fitted to).
+    sample_noise : {{"residuals", "gaussian"}} or None, default="residuals"
+        What :meth:`sample` adds to the decoded trajectories: the
+        reconstruction residual of a training row drawn at random
+        (``"residuals"``), independent Gaussian noise of the learned scale
+        ``noise_std_`` (``"gaussian"``), or nothing (None).
     hidden_layer_sizes : array-like of int, default=(128, 128)
         Hidden widths of the encoder; the correction's network uses them
         reversed.
@@ -77,17 +85,22 @@ default=None
     Attributes
     ----------
     prior_mean_ : ndarray of shape (3,)
-        Mean of the Gaussian prior of ``theta0, omega0, natural_frequency``.
+        Mean of the Gaussian prior of ``theta0, omega0, natural_frequency``
+        that training uses.
     prior_std_ : ndarray of shape (3,)
         Its standard deviations.
     prior_ : MixturePrior
-        The prior over the whole code that :meth:`sample` and
-        :meth:`traverse` use: one Gaussian, ``prior_mean_`` and
-        ``prior_std_`` for the physical latents and N(0, 1) for the
-        auxiliary ones (``means_``, ``covariances_``, ``marginals()``,
-        ``sample(n, random_state)``).
+        The distribution of codes that :meth:`sample` and :meth:`traverse`
+        use: a Gaussian mixture of ``prior_components`` components fitted
+        to codes drawn from the posteriors of the training rows (their
+        aggregate posterior), so that sampled parameters stay where the
+        data's are (``means_``, ``covariances_``, ``marginals()``,
+        ``sample(n, random_state)``, ``mixture_``).
     noise_std_ : ndarray of shape (n_steps,)
-        The learned observation noise per time step [rad].{attributes}
+        The learned observation noise per time step [rad].
+    residuals_ : ndarray of shape (n_residuals, n_steps)
+        Reconstruction residuals of (at most 1,000 of) the training rows
+        [rad], which :meth:`sample` adds with ``sample_noise="residuals"``.{attributes}
 
     See Also
     --------
@@ -104,7 +117,12 @@ default=None
     at ``omega0``.  The loss is ``NLL + beta * KL + correction_weight *
     R``, ``R`` the correction's squared size in the units of the
     reconstruction term (the least-action regulariser of [1]_); the priors
-    are Gaussian.  The encoder's estimates are those of
+    of training are Gaussian.  A Gaussian prior as wide as the data's range
+    puts starting angles and frequencies outside it, so :meth:`sample`
+    draws codes from ``prior_``, a mixture fitted after training to the
+    training rows' posteriors (their aggregate posterior), which keeps
+    them in the range of the data; :meth:`score_samples` is the
+    log-likelihood under the prior of training.  The encoder's estimates are those of
     :func:`pendsk.physics.torch_pendulum.pendulum_estimates` ([2]_ for the
     integral form).
 
@@ -151,19 +169,23 @@ default=None
         "aux_dim": [Count(0, None, closed="left")],
         # the decoder integrates in float32: dt must be a normal float32
         "dt": [Interval(Real, FLOAT32_TINY, FLOAT32_MAX, closed="both")],
-        "beta": [Interval(Real, 0, None, closed="left")],
+        "beta": [LOSS_WEIGHT],
         "theta0_range": [_RANGE, None],
         "omega0_range": [_RANGE, None],
         "frequency_range": [_FREQUENCY_RANGE, None],
-        "correction_weight": [Interval(Real, 0, None, closed="left")],
+        "correction_weight": [LOSS_WEIGHT],
+        "prior_components": [Count(1, None, closed="left")],
+        "sample_noise": [StrOptions({"residuals", "gaussian"}), None],
     }
     _decoder = ("trajectory", True)
     _loss_weights = (*NeuralEstimator._loss_weights, "beta", "correction_weight")
+    _data_settings = ("dt",)
     _network_params = ("aux_dim", "dt", "theta0_range", "omega0_range", "frequency_range",
                        *NeuralEstimator._network_params)
 
     def __init__(self, aux_dim=2, dt=0.01, beta=1.0, *, theta0_range=None,
                  omega0_range=None, frequency_range=None, correction_weight=0.001,
+                 prior_components=20, sample_noise="residuals",
                  hidden_layer_sizes=(128, 128), activation="silu", lr=2e-3,
                  lr_schedule="cosine", max_epochs=300, batch_size=64, weight_decay=0.0,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
@@ -176,6 +198,8 @@ default=None
         self.omega0_range = omega0_range
         self.frequency_range = frequency_range
         self.correction_weight = correction_weight
+        self.prior_components = prior_components
+        self.sample_noise = sample_noise
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lr = lr
@@ -229,16 +253,8 @@ default=None
                           1e-3 * float(np.median(self._x_scaler.scale_))))
 
     def _training_settings(self, n_rows):
-        return {"loss_settings": dict(beta=self.beta,
-                                      correction_weight=self.correction_weight)}
-
-    def _fit_prior(self, Xs, incremental=False):
-        """The Gaussian prior the network was trained with: the physical
-        latents' ``prior_mean_`` and ``prior_std_``, N(0, 1) for the
-        auxiliary ones."""
-        n_aux = self._n_features_out - len(PHYSICAL_LATENTS)
-        return MixturePrior.gaussian(np.r_[self.prior_mean_, np.zeros(n_aux)],
-                                     np.r_[self.prior_std_, np.ones(n_aux)])
+        return {"loss_settings": dict(beta=float(self.beta),
+                                      correction_weight=float(self.correction_weight))}
 
     # -- fitted state ------------------------------------------------------------
 
@@ -336,11 +352,12 @@ default=None
             The latent to move: an index into :meth:`get_feature_names_out`
             or one of its names, e.g. ``"natural_frequency"``.
         values : array-like of shape (n_values,), default=None
-            Values given to it, in its units; ``None`` means the prior mean
-            ± 2 prior standard deviations in 5 steps.
+            Values given to it, in its units; ``None`` means the mean of
+            ``prior_`` ± 2 of its standard deviations in 5 steps.
         z : array-like of shape (3 + aux_dim,), default=None
             The code the other latents keep, e.g. a row of
-            :meth:`transform`; ``None`` is the prior mean.
+            :meth:`transform`; ``None`` is a typical code, the mean of the
+            heaviest component of ``prior_``.
         scale_omega0 : bool, default=True
             Whether a move of the natural frequency scales ``omega0`` with
             it (keeping the amplitude).

@@ -21,6 +21,10 @@ from sklearn.utils import check_random_state
 
 __all__ = ["MixturePrior"]
 
+#: EM iterations of a fitted mixture (scikit-learn's default, 100, leaves
+#: mixtures of 20 components on some codes unconverged, with a warning).
+_MAX_ITER = 500
+
 
 class MixturePrior:
     """A mixture of full-covariance Gaussians over latent codes.
@@ -93,7 +97,8 @@ class MixturePrior:
         """
         if reg_covar is None:
             reg_covar = 1e-6 * max(1.0, float(codes.var(axis=0).max()))
-        options = dict(covariance_type="full", reg_covar=reg_covar, random_state=random_state)
+        options = dict(covariance_type="full", reg_covar=reg_covar, max_iter=_MAX_ITER,
+                       random_state=random_state)
         try:
             mixture = GaussianMixture(n_components=min(n_components, len(codes)),
                                       **options).fit(codes)

@@ -2,13 +2,14 @@
 network (torch only).
 
 :class:`LatentNetwork` is what every VAE network here shares: a
-reparameterised pass that returns a named :class:`VAEOutput`, and the ELBO
-of rows; a network supplies ``encode``, ``decode_parts`` and ``kl``.
+reparameterised pass that returns a named :class:`VAEOutput`, and an
+importance-weighted estimate of the log-likelihood of rows; a network supplies ``encode``, ``decode_parts`` and ``kl``.
 :class:`ELBOLoss` trains any of them (BetaVAE's :class:`VAE`,
 PhysicsVAE's :class:`~pendsk._latent.physics_network.PhysicsVAENetwork`),
 its weights given at each call.
 """
 
+import math
 from functools import partial
 from typing import NamedTuple, Optional
 
@@ -41,7 +42,7 @@ class VAEOutput(NamedTuple):
 
 
 class LatentNetwork(nn.Module):
-    """Base of the VAE networks: the reparameterised pass and the ELBO.
+    """Base of the VAE networks: the reparameterised pass and the likelihood.
 
     A subclass sets ``latent_dim`` and a parameter ``log_scale`` (the
     decoder's log noise scale per feature) and implements ``encode(x)`` →
@@ -67,22 +68,35 @@ class LatentNetwork(nn.Module):
         return VAEOutput(recon, self.log_scale, mean, log_var, z, self.kl(mean, log_var),
                          correction)
 
-    def elbo(self, x, eps):
-        """Evidence lower bound of each row of ``x`` (β = 1), in nats.
+    def log_prior(self, z):
+        """Log-density of the codes ``z`` under the prior the loss uses
+        (N(0, I) unless overridden), summed over the last axis."""
+        return Normal(0.0, 1.0, validate_args=False).log_prob(z).sum(-1)
 
-        ``eps`` of shape ``(n_draws, latent_dim)`` holds the standard-normal
-        draws of the Monte-Carlo estimate of the reconstruction term, the
-        same for every row, so a row's value does not depend on the others.
+    def log_likelihood(self, x, eps):
+        """Importance-weighted estimate of ``log p(x)`` of each row, in nats.
+
+        The bound of Burda, Grosse and Salakhutdinov (2016) with ``K``
+        importance samples drawn from the encoder's posterior q(z | x),
+        under the prior of :meth:`log_prior`::
+
+            log p(x) >= E log (1/K) sum_k p(x | z_k) p(z_k) / q(z_k | x)
+
+        ``eps`` of shape ``(K, latent_dim)`` holds the standard-normal
+        draws, the same for every row, so a row's value does not depend on
+        the others.  With K = 1 it is the ELBO; it tightens as K grows.
         """
         mean, log_var = self.encode(x)
-        z = mean[None] + eps[:, None] * torch.exp(0.5 * log_var)[None]
+        std = torch.exp(0.5 * log_var)
+        z = mean[None] + eps[:, None] * std[None]
         recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
-        # no argument checks: an overflow gives an infinite ELBO, which the
+        # no argument checks: an overflow gives an infinite value, which the
         # estimators report, rather than torch's error about the distribution
         log_lik = (Normal(recon, torch.exp(self.log_scale), validate_args=False)
                    .log_prob(x[None]).sum(-1))
-        return log_lik.mean(0) - self.kl(mean, log_var)
-
+        log_q = Normal(mean, std, validate_args=False).log_prob(z).sum(-1)
+        log_w = log_lik + self.log_prior(z) - log_q
+        return torch.logsumexp(log_w, dim=0) - math.log(len(eps))
 
 
 class VAE(LatentNetwork):

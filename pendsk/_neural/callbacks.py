@@ -27,13 +27,17 @@ class StopOnNonFiniteLoss(Callback):
         (``{"beta": 1.0, "tc_weight": 1e300}``): a weight above
         ``LARGE_WEIGHT`` is named as the likely cause, before the learning
         rate.
+    settings : dict, default=None
+        Other hyperparameters that must suit the data (PhysicsVAE's
+        ``{"dt": 0.01}``), named beside the learning rate.
     """
 
     #: A loss weight above this is named first when training diverges.
     LARGE_WEIGHT = 1e6
 
-    def __init__(self, weights=None):
+    def __init__(self, weights=None, settings=None):
         self.weights = weights
+        self.settings = settings
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
@@ -46,8 +50,10 @@ class StopOnNonFiniteLoss(Callback):
                          "the loss leaves float32, the precision it trains in; lower it."
                          if large else
                          f"The learning rate (lr={net.lr}) is probably too high for this "
-                         "data, or X (or y) holds extreme values; lower lr or remove "
-                         "the outliers.")
+                         "data, or X (or y) holds extreme values"
+                         + "".join(f", or {name}={value!r} does not suit the data"
+                                   for name, value in (self.settings or {}).items())
+                         + "; lower lr or remove the outliers.")
                 raise ValueError(f"Training diverged: {key} is {value} at epoch "
                                  f"{row['epoch']}. {cause}")
 

@@ -43,7 +43,7 @@ from .layers import ACTIVATIONS
 from .nets import Net, TensorBatches
 from .runtime import interrupts_noticed, resolve_device, seeded, torch_threads
 
-__all__ = ["FLOAT32_MAX", "FLOAT32_TINY", "FitData", "NeuralEstimator", "UnsupervisedNeuralEstimator",
+__all__ = ["FLOAT32_MAX", "FLOAT32_TINY", "LOSS_WEIGHT", "FitData", "NeuralEstimator", "UnsupervisedNeuralEstimator",
            "standardise"]
 
 
@@ -59,6 +59,12 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 #: Smallest normal float32 magnitude.
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+
+#: The constraint of a weight of a loss term (``beta``, ``gp_weight``, ...):
+#: non-negative and a float64 number (a larger Python int cannot weight a
+#: tensor); the estimators pass it to the loss as a float.  A weight too
+#: large for float32 trains into a divergence error that names it.
+LOSS_WEIGHT = Interval(Real, 0, float(np.finfo(np.float64).max), closed="both")
 
 
 def standardise(scaler, array, name, *, fit=False, limit=None):
@@ -205,6 +211,9 @@ class NeuralEstimator(BaseEstimator):
     #: Hyperparameters that multiply terms of the loss or of its gradient
     #: (named first when training diverges while they are huge).
     _loss_weights = ("weight_decay",)
+
+    #: Hyperparameters that must suit the data (named when training diverges).
+    _data_settings = ()
 
     # -- hooks ---------------------------------------------------------------
 
@@ -368,7 +377,8 @@ class NeuralEstimator(BaseEstimator):
         pairs: every optimizer of the net follows the same schedule."""
         policy, kwargs = self._lr_policy(n_epochs)
         weights = {name: getattr(self, name) for name in self._loss_weights}
-        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss(weights)),
+        settings = {name: getattr(self, name) for name in self._data_settings}
+        callbacks = [("stop_on_non_finite_loss", StopOnNonFiniteLoss(weights, settings)),
                      ("lr_schedule", LRScheduler(policy, **kwargs))]
         callbacks += [(f"{name}_lr_schedule", OptimizerLRSchedule(name, policy, **kwargs))
                       for name in net.optimizer_names()[1:]]
@@ -420,8 +430,10 @@ class NeuralEstimator(BaseEstimator):
         module = copy.deepcopy(self.net_.module_).to(torch.float64)
         return module.eval().requires_grad_(False)
 
-    def _forward(self, X, *, method="forward", input_name="X", post=None, **arrays):
-        """``post(module64.<method>(rows, **arrays))`` over row chunks of ``X``.
+    def _forward(self, X, *, method="forward", input_name="X", post=None, rows=_PREDICT_ROWS,
+                 **arrays):
+        """``post(module64.<method>(rows, **arrays))`` over chunks of ``rows``
+        rows of ``X`` (fewer where the method's work per row is large).
 
         ``arrays`` are passed whole (as float64 tensors) to every chunk;
         ``post`` (default: none) takes the method's float64 output(s), e.g.
@@ -446,7 +458,7 @@ class NeuralEstimator(BaseEstimator):
                                    device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
         with torch.no_grad(), torch_threads(self.n_jobs):
-            outs = [fn(chunk, **extra) for chunk in tensor(X).split(_PREDICT_ROWS)]
+            outs = [fn(chunk, **extra) for chunk in tensor(X).split(max(1, int(rows)))]
         if isinstance(outs[0], tuple):
             outs = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
         else:

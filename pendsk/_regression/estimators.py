@@ -139,6 +139,8 @@ class _NeuralRegressor(RegressorMixin, NeuralEstimator):
             except UndefinedMetricWarning as exc:
                 raise ValueError("score needs at least 2 rows in X and y (R² is "
                                  "undefined for one).") from exc
+            except ZeroDivisionError as exc:  # numpy's weighted mean
+                raise ValueError("sample_weight sums to zero: R² is undefined.") from exc
         if not np.isfinite(score):
             with np.errstate(over="ignore", invalid="ignore"):
                 huge_predictions = not np.isfinite(np.square(self.predict(X)).sum())
