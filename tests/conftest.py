@@ -47,6 +47,7 @@ import hashlib
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 import pendsk
 from pendsk.datasets import make_pendulum
@@ -79,7 +80,9 @@ SMALL = {
     "PendulumSimulator": dict(n_steps=N_STEPS, dt=DT, noise_std=0.01, random_state=0),
     "TrajectoryRegressor": _NET,
     "GaussianRegressor": _NET,
-    "TrajectoryGAN": {**_NET, "hidden_layer_sizes": (16, 16), "lr": 1e-3},
+    # the GAN in the codes of a small β-VAE (the default's design)
+    "TrajectoryGAN": {**_NET, "hidden_layer_sizes": (16, 16), "lr": 1e-3,
+                      "embedding": pendsk.BetaVAE(**{**_NET, "latent_dim": 2})},
     "BetaVAE": {**_NET, "latent_dim": LATENT},
     "PhysicsVAE": {**_NET, "aux_dim": 1, "dt": DT},
 }
@@ -92,9 +95,10 @@ QUICK = {
     # of 32) whole trajectories from their parameters
     "TrajectoryRegressor": _QUICK_REGRESSOR,
     "GaussianRegressor": _QUICK_REGRESSOR,
-    # test_gan.py: 3 epochs of batches of 32 (its step counts)
+    # test_gan.py: 3 epochs of batches of 32 (its step counts), on whole
+    # trajectories (test_gan.py tests the embedding apart)
     "TrajectoryGAN": dict(hidden_layer_sizes=(16, 32), max_epochs=3, lr=1e-3, batch_size=32,
-                          random_state=0),
+                          embedding=None, random_state=0),
     # test_vae.py and test_vae_prior.py: 4 prior components (not the default)
     "BetaVAE": dict(latent_dim=LATENT, hidden_layer_sizes=(16,), max_epochs=5, lr=1e-2,
                     prior_components=4, random_state=0),
@@ -111,7 +115,8 @@ LEARN = {
     "TrajectoryRegressor": _LEARN_REGRESSOR,
     "GaussianRegressor": _LEARN_REGRESSOR,
     # 200 "clean" trajectories (about a second per fit)
-    "TrajectoryGAN": dict(max_epochs=100, lr=1e-3, batch_size=32, random_state=0),
+    "TrajectoryGAN": dict(max_epochs=100, lr=1e-3, batch_size=32, embedding=None,
+                          random_state=0),
     "BetaVAE": dict(latent_dim=LATENT, hidden_layer_sizes=(64,), max_epochs=150, lr=1e-2,
                     random_state=0),
     # 200 "physics" trajectories (a few seconds)
@@ -122,7 +127,12 @@ LEARN = {
 
 def _make(settings, cls_or_name, overrides):
     cls = getattr(pendsk, cls_or_name) if isinstance(cls_or_name, str) else cls_or_name
-    return cls(**{**settings[cls.__name__], **overrides})
+    params = {**settings[cls.__name__], **overrides}
+    # a fresh copy of an estimator-valued setting (the GAN's embedding), so
+    # that a test's set_params cannot reach the next test's estimator
+    return cls(**{name: clone(value) if hasattr(value, "get_params")
+                  and not isinstance(value, type) else value
+                  for name, value in params.items()})
 
 
 def small(cls_or_name, **overrides):

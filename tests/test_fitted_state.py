@@ -26,6 +26,7 @@ CHANGES = {
     "latent_dim": 5,
     "pca_path": False,
     "loss": "wgan-clip",
+    "embedding": None,
     "noise": 0.3,
     "aux_dim": 3,
     "dt": 0.2,

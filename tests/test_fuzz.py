@@ -81,6 +81,9 @@ def _finite(result):
 
 
 def _names_pattern(names):
+    # a nested parameter (the GAN's embedding__beta) is named by its own
+    # estimator's error, as in scikit-learn's meta-estimators: "beta"
+    names = [*names, *(name.rsplit("__", 1)[1] for name in names if "__" in name)]
     return "|".join(rf"(?<![\w-]){re.escape(name)}(?![\w])" for name in names)
 
 

@@ -22,12 +22,17 @@ import torch
 from numpy.testing import assert_allclose
 from sklearn.model_selection import GridSearchCV
 
-from conftest import N_STEPS, learn, quick
-from pendsk import TrajectoryGAN
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from conftest import N_STEPS, TRAJECTORIES, learn, quick
+from pendsk import BetaVAE, TrajectoryGAN
 from pendsk._gan import networks as gan_networks
 from pendsk._gan.networks import (GradientPenalty, NonSaturatingLoss, R1Penalty,
                                   WassersteinLoss, WeightClipping)
-from pendsk.metrics import maximum_mean_discrepancy
+from pendsk.metrics import maximum_mean_discrepancy, pendulum_residual
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +43,8 @@ def split(shared_trajectories):
 
 @pytest.fixture(scope="module")
 def gan(split, shared_fit):
-    """The default GAN (non-saturating loss, R1) trained on the training
-    trajectories."""
-    return shared_fit(learn("TrajectoryGAN"), split[0])
+    """The non-saturating GAN with R1 trained on the training trajectories."""
+    return shared_fit(learn("TrajectoryGAN", loss="ns-r1"), split[0])
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +53,14 @@ def gan_gp(split, shared_fit):
     return shared_fit(learn("TrajectoryGAN", loss="wgan-gp"), split[0])
 
 
-#: The three losses; "ns-r1" is the default.
+#: The three losses; "wgan-gp" is the default.
 LOSSES = ["ns-r1", "wgan-gp", "wgan-clip"]
 
 
 @pytest.fixture(scope="module")
 def tiny(split, shared_fit):
     """A briefly trained GAN per loss (the default one without ``loss=``)."""
-    return {loss: shared_fit(quick("TrajectoryGAN", **({} if loss == "ns-r1" else
+    return {loss: shared_fit(quick("TrajectoryGAN", **({} if loss == "wgan-gp" else
                                                        {"loss": loss})), split[0])
             for loss in LOSSES}
 
@@ -125,11 +129,17 @@ def test_samples_are_smooth_trajectories(name, rel, split, request):
 # The three losses, their penalties and optimizers
 # --------------------------------------------------------------------------
 
-def test_the_default_is_the_non_saturating_loss_with_r1(tiny):
+def test_the_non_saturating_loss_trains_with_r1(tiny):
     gan = tiny["ns-r1"]
     assert gan.loss == "ns-r1"
     assert isinstance(gan.net_.criterion_, NonSaturatingLoss)
     assert isinstance(gan.net_.penalty, R1Penalty) and gan.net_.penalty.weight == 10.0
+
+
+def test_the_default_is_wgan_gp_in_the_codes_of_a_beta_vae():
+    gan = TrajectoryGAN()
+    assert (gan.loss, gan.latent_dim, gan.lr, gan.embedding) == ("wgan-gp", 6, 1e-3, "vae")
+    assert gan.latent_dim >= BetaVAE().latent_dim  # as many noise values as codes
 
 
 def test_wgan_gp_trains_the_wasserstein_loss_with_its_penalty(tiny):
@@ -363,3 +373,88 @@ def test_grid_search_tunes_n_critic_by_the_score(split):
     assert scores.shape == (2,) and np.all(np.isfinite(scores))
     assert search.best_score_ == pytest.approx(scores.max())
     assert search.best_estimator_.n_critic == search.best_params_["n_critic"]
+
+
+# --------------------------------------------------------------------------
+# The embedding: the GAN in the codes of a fitted autoencoder
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def embedded(split, shared_fit):
+    """A GAN in the codes of a small BetaVAE, briefly trained."""
+    embedding = BetaVAE(latent_dim=3, hidden_layer_sizes=(16,), max_epochs=5,
+                        random_state=0)
+    return shared_fit(quick("TrajectoryGAN", embedding=embedding), split[0])
+
+
+def test_the_default_embedding_is_a_beta_vae_of_beta_10(split):
+    X = split[0][:60]
+    model = TrajectoryGAN(max_epochs=2, random_state=0).fit(X)
+    assert isinstance(model.embedding_, BetaVAE) and model.embedding_.beta == 10.0
+    assert model.embedding_.random_state is not None
+    # the generator makes codes, the critic scores them
+    assert model.net_.module_.generator[-1].out_features == model.embedding_.latent_dim
+    again = TrajectoryGAN(max_epochs=2, random_state=0).fit(X)
+    assert_allclose(again.sample(3, random_state=0), model.sample(3, random_state=0))
+
+
+def test_the_gan_trains_on_the_standardised_codes(split, embedded):
+    X = split[0]
+    codes = embedded.embedding_.transform(X)
+    assert_allclose(embedded._x_scaler.mean_, codes.mean(axis=0), atol=1e-6)
+    assert embedded.net_.module_.critic[0].in_features == codes.shape[1]
+    # the given embedding is cloned, not fitted in place
+    assert not hasattr(embedded.get_params()["embedding"], "net_")
+
+
+def test_sample_decodes_generated_codes_and_adds_a_training_rows_residual(split, embedded):
+    X = split[0]
+    assert_allclose(embedded.residuals_,
+                    X - embedded.embedding_.inverse_transform(embedded.embedding_.transform(X)))
+    model = copy.deepcopy(embedded)
+    rows = model.sample(20, random_state=0)
+    means = model.set_params(sample_noise=None).sample(20, random_state=0)
+    added = rows - means
+    distance = np.abs(added[:, None] - model.residuals_[None]).max(axis=-1).min(axis=1)
+    assert distance.max() < 1e-10
+    # the decoded codes: the embedding's inverse_transform of the generator's output
+    rng = np.random.RandomState(0)
+    rng.randint(np.iinfo(np.int32).max)  # the residuals' seed
+    z = rng.standard_normal((20, model.latent_dim))
+    generator = copy.deepcopy(model.net_.module_.generator).to(torch.float64)
+    with torch.no_grad():
+        codes = model._x_scaler.inverse_transform(generator(torch.as_tensor(z)).numpy())
+    assert_allclose(means, model.embedding_.inverse_transform(codes), rtol=1e-10, atol=1e-10)
+
+
+def test_any_transformer_with_an_inverse_can_embed(split):
+    X = split[0]
+    model = quick("TrajectoryGAN", embedding=PCA(n_components=5)).fit(X)
+    pca = PCA(n_components=5).fit(X)
+    assert_allclose(model.residuals_, X - pca.inverse_transform(pca.transform(X)), atol=1e-10)
+    assert model.sample(4, random_state=0).shape == (4, X.shape[1])
+
+
+@pytest.mark.parametrize("embedding, match", [
+    ("pca", r"'embedding' parameter of TrajectoryGAN must be"),
+    (StandardScaler, r"'embedding' parameter of TrajectoryGAN must be"),
+    (KMeans(2), r"'embedding' parameter of TrajectoryGAN must be"),  # no inverse_transform
+])
+def test_a_bad_embedding_is_named(split, embedding, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        quick("TrajectoryGAN", embedding=embedding).fit(split[0])
+
+
+@pytest.mark.slow
+def test_samples_in_the_codes_obey_the_physics_better_than_on_whole_rows(shared_trajectories):
+    X, _ = shared_trajectories("physics", 200, 0)
+    embedding = BetaVAE(beta=10.0, pca_path=False, hidden_layer_sizes=(64, 32),
+                        max_epochs=1000, random_state=0)
+    settings = dict(max_epochs=200, lr=1e-3, random_state=0)
+    embedded = TrajectoryGAN(embedding=embedding, **settings).fit(X)
+    whole = TrajectoryGAN(embedding=None, **settings).fit(X)
+    noise = TRAJECTORIES["physics"]["noise_std"]
+    dt, g = TRAJECTORIES["physics"]["dt"], TRAJECTORIES["physics"]["g"]
+    in_codes = np.median(pendulum_residual(embedded.sample(100, random_state=0), dt=dt, g=g))
+    on_rows = np.median(pendulum_residual(whole.sample(100, random_state=0), dt=dt, g=g))
+    assert in_codes < 1.5 * noise < on_rows

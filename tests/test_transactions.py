@@ -18,6 +18,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+import torch
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
@@ -262,8 +263,10 @@ def test_ctrl_c_at_random_points_of_a_method_never_poisons_the_process(name, fit
     expected = output(est, rows)
     duration = _seconds(lambda: output(est, rows))
     rng = np.random.default_rng(0)
-    outcomes = [_interrupted_at(delay, lambda: output(est, rows))[1]
-                for delay in rng.uniform(0, duration, 15)]
+    outcomes = []
+    for delay in rng.uniform(0, duration, 15):
+        outcomes.append(_interrupted_at(delay, lambda: output(est, rows))[1])
+        assert torch.is_grad_enabled()  # no torch.no_grad() left open
     assert any(outcomes)  # the signals did arrive
     assert_array_equal(output(est, rows), expected)
 
@@ -277,6 +280,7 @@ def test_ctrl_c_at_random_points_of_a_fit_leaves_it_unfitted_or_fitted(name, dat
     for delay in rng.uniform(0, duration, 6):
         est = small(name)
         _, interrupted = _interrupted_at(delay, lambda: est.fit(*args))
+        assert torch.is_grad_enabled()  # no torch.no_grad() left open
         if interrupted and not hasattr(est, "net_"):
             with pytest.raises(NotFittedError):
                 output(est, args[0])

@@ -133,7 +133,7 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
             self.residuals_ = self._training_residuals(Xs, mean)
         except ValueError as error:  # the overflow error of _forward
             settings = ", ".join(f"{name}={getattr(self, name)!r}"
-                                 for name in self._network_params)
+                                 for name in self._network_params)  # plain values
             raise ValueError(
                 f"The trained {type(self).__name__} gives codes or reconstructions of its "
                 f"training rows that overflow float64: a setting of the network ({settings}) "

@@ -41,7 +41,7 @@ from .callbacks import (CallbackList, EpochProgressBar, OptimizerLRSchedule,
                         StopOnNonFiniteLoss, discard, to_stderr)
 from .layers import ACTIVATIONS
 from .nets import Net, TensorBatches
-from .runtime import interrupts_noticed, resolve_device, seeded, torch_threads
+from .runtime import grad_mode_kept, interrupts_noticed, resolve_device, seeded, torch_threads
 
 __all__ = ["FLOAT32_MAX", "FLOAT32_TINY", "LOSS_WEIGHT", "FitData", "NeuralEstimator", "UnsupervisedNeuralEstimator",
            "standardise"]
@@ -100,6 +100,11 @@ class FitData(NamedTuple):
     y: Optional[np.ndarray] = None
     #: The fitted scaler of the targets, or None.
     y_scaler: Optional[StandardScaler] = None
+
+
+def _one_line(value):
+    """``repr(value)`` on one line (an estimator's spans several)."""
+    return " ".join(repr(value).split())
 
 
 def clone_callback(item):
@@ -244,17 +249,20 @@ class NeuralEstimator(BaseEstimator):
         and a copy of the network when training continues it in place
         (warm start, :meth:`partial_fit`).
         """
-        saved = self.__dict__.copy()
-        if hasattr(self, "net_") and (incremental or self.warm_start):
-            saved["net_"] = copy.deepcopy(self.net_)
-            saved["history_"] = saved["net_"].history
-        try:
-            with interrupts_noticed():
-                return self._training_call(X, y, incremental=incremental)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+        # torch's grad mode as it was, whatever happens (copying a module
+        # and skorch's evaluation switch it off for a moment)
+        with grad_mode_kept():
+            saved = self.__dict__.copy()
+            if hasattr(self, "net_") and (incremental or self.warm_start):
+                saved["net_"] = copy.deepcopy(self.net_)
+                saved["history_"] = saved["net_"].history
+            try:
+                with interrupts_noticed():
+                    return self._training_call(X, y, incremental=incremental)
+            except BaseException:
+                self.__dict__.clear()
+                self.__dict__.update(saved)
+                raise
 
     def _training_call(self, X, y=None, *, incremental=False):
         """Train on ``(X, y)``: ``max_epochs`` epochs, or one if
@@ -311,7 +319,7 @@ class NeuralEstimator(BaseEstimator):
             if not isinstance(error, MemoryError) and not any(
                     word in str(error) for word in ("allocate", "Overflow", "too big")):
                 raise
-            sizes = ", ".join(f"{name}={getattr(self, name)!r}"
+            sizes = ", ".join(f"{name}={_one_line(getattr(self, name))}"
                               for name in self._network_params)
             raise ValueError(f"The network these settings describe ({sizes}) does not fit "
                              "in this machine's memory; choose smaller layers or "
@@ -398,7 +406,7 @@ class NeuralEstimator(BaseEstimator):
         """Continuing to train needs the network the hyperparameters
         describe, on the device it lives on."""
         now = {name: getattr(self, name) for name in self._network_params}
-        changed = [f"{name} from {self._network[name]!r} to {now[name]!r}"
+        changed = [f"{name} from {_one_line(self._network[name])} to {_one_line(now[name])}"
                    for name in self._network_params
                    if not np.array_equal(np.asarray(now[name], dtype=object),
                                          np.asarray(self._network[name], dtype=object))]
@@ -430,20 +438,9 @@ class NeuralEstimator(BaseEstimator):
         module = copy.deepcopy(self.net_.module_).to(torch.float64)
         return module.eval().requires_grad_(False)
 
-    def _forward(self, X, *, method="forward", input_name="X", post=None, rows=_PREDICT_ROWS,
-                 **arrays):
-        """``post(module64.<method>(rows, **arrays))`` over chunks of ``rows``
-        rows of ``X`` (fewer where the method's work per row is large).
-
-        ``arrays`` are passed whole (as float64 tensors) to every chunk;
-        ``post`` (default: none) takes the method's float64 output(s), e.g.
-        to undo the scaling.  Returns what ``post`` returns: ndarrays or a
-        tuple of them.  A non-finite result is not returned: values of
-        ``X`` too large for the model raise a ValueError naming
-        ``input_name``.
-        """
-        # the one setting read after fit (set_params may have changed it)
-        check_settings(self, "n_jobs")
+    def _forward_outputs(self, X, method, rows, arrays):
+        """The float64 module's ``method`` over chunks of ``rows`` rows of
+        ``X`` (tensors; :meth:`_forward`'s first half)."""
         module = self._module64()
         fn = getattr(module, method)
         # where the weights are now: a model trained on CUDA and unpickled
@@ -458,7 +455,27 @@ class NeuralEstimator(BaseEstimator):
                                    device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
         with torch.no_grad(), torch_threads(self.n_jobs):
-            outs = [fn(chunk, **extra) for chunk in tensor(X).split(max(1, int(rows)))]
+            return [fn(chunk, **extra) for chunk in tensor(X).split(max(1, int(rows)))]
+
+    def _forward(self, X, *, method="forward", input_name="X", post=None, rows=_PREDICT_ROWS,
+                 **arrays):
+        """``post(module64.<method>(rows, **arrays))`` over chunks of ``rows``
+        rows of ``X`` (fewer where the method's work per row is large).
+
+        ``arrays`` are passed whole (as float64 tensors) to every chunk;
+        ``post`` (default: none) takes the method's float64 output(s), e.g.
+        to undo the scaling.  Returns what ``post`` returns: ndarrays or a
+        tuple of them.  A non-finite result is not returned: values of
+        ``X`` too large for the model raise a ValueError naming
+        ``input_name``.
+        """
+        # the one setting read after fit (set_params may have changed it)
+        check_settings(self, "n_jobs")
+        # torch's grad mode as it was, whatever happens: copying the module
+        # and no_grad switch it off for a moment, and a Ctrl-C then must not
+        # leave it off for the caller
+        with grad_mode_kept():
+            outs = self._forward_outputs(X, method, rows, arrays)
         if isinstance(outs[0], tuple):
             outs = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
         else:

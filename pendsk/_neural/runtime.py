@@ -8,9 +8,11 @@ from contextlib import contextmanager
 
 import torch
 
+from .._utils.interrupts import deferred_interrupts
 from .._utils.threads import intra_op_threads
 
-__all__ = ["UserInterrupt", "interrupts_noticed", "resolve_device", "seeded", "torch_threads"]
+__all__ = ["UserInterrupt", "grad_mode_kept", "interrupts_noticed", "resolve_device", "seeded",
+           "torch_threads"]
 
 
 @contextmanager
@@ -34,6 +36,24 @@ def torch_threads(n_jobs):
     finally:
         if n_threads != previous:
             torch.set_num_threads(previous)
+
+
+@contextmanager
+def grad_mode_kept():
+    """torch's grad mode after the block as before it, whatever happens.
+
+    ``torch.no_grad()`` turns grad mode off in its ``__enter__``; a Ctrl-C
+    that lands after that and before Python's with-statement takes charge
+    of the block skips its ``__exit__``, which would leave grad mode off
+    for the whole process (the next training call fails).  The block's
+    end restores the mode it found, a Ctrl-C waiting until it has.
+    """
+    enabled = torch.is_grad_enabled()
+    try:
+        yield
+    finally:
+        with deferred_interrupts():
+            torch.set_grad_enabled(enabled)
 
 
 def resolve_device(device):
