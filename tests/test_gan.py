@@ -53,14 +53,14 @@ def gan_gp(split, shared_fit):
     return shared_fit(learn("TrajectoryGAN", loss="wgan-gp"), split[0])
 
 
-#: The three losses; "wgan-gp" is the default.
+#: The three losses; "ns-r1" is the default.
 LOSSES = ["ns-r1", "wgan-gp", "wgan-clip"]
 
 
 @pytest.fixture(scope="module")
 def tiny(split, shared_fit):
     """A briefly trained GAN per loss (the default one without ``loss=``)."""
-    return {loss: shared_fit(quick("TrajectoryGAN", **({} if loss == "wgan-gp" else
+    return {loss: shared_fit(quick("TrajectoryGAN", **({} if loss == "ns-r1" else
                                                        {"loss": loss})), split[0])
             for loss in LOSSES}
 
@@ -129,16 +129,16 @@ def test_samples_are_smooth_trajectories(name, rel, split, request):
 # The three losses, their penalties and optimizers
 # --------------------------------------------------------------------------
 
-def test_the_non_saturating_loss_trains_with_r1(tiny):
+def test_the_default_is_the_non_saturating_loss_with_r1(tiny):
     gan = tiny["ns-r1"]
     assert gan.loss == "ns-r1"
     assert isinstance(gan.net_.criterion_, NonSaturatingLoss)
     assert isinstance(gan.net_.penalty, R1Penalty) and gan.net_.penalty.weight == 10.0
 
 
-def test_the_default_is_wgan_gp_in_the_codes_of_a_beta_vae():
+def test_the_default_works_in_the_codes_of_a_beta_vae():
     gan = TrajectoryGAN()
-    assert (gan.loss, gan.latent_dim, gan.lr, gan.embedding) == ("wgan-gp", 6, 1e-3, "vae")
+    assert (gan.loss, gan.latent_dim, gan.lr, gan.embedding) == ("ns-r1", 6, 1e-3, "vae")
     assert gan.latent_dim >= BetaVAE().latent_dim  # as many noise values as codes
 
 

@@ -203,4 +203,4 @@ def test_describe_fits_is_what_the_demo_fits(demo_figures):
     assert len(calls) == 6
     for call in calls:  # the page says how each model was fitted
         assert call in html, call
-    assert demo.describe_fits()[0] == "TrajectoryGAN(max_epochs=1500)"
+    assert demo.describe_fits()[0] == "TrajectoryGAN()"

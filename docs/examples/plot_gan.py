@@ -7,8 +7,8 @@ The article's fourth step stops asking for physical parameters at all:
 a generative adversarial network learns to turn random noise into whole
 trajectories. The article trained a Wasserstein GAN with weight clipping
 and judged its samples by eye ("not the greatest results ever").
-:class:`~pendsk.TrajectoryGAN` trains, by default, a Wasserstein GAN with
-a gradient penalty in the codes of a ``BetaVAE(beta=10)`` fitted first,
+:class:`~pendsk.TrajectoryGAN` trains, by default, a GAN (non-saturating
+loss, R1 penalty) in the codes of a ``BetaVAE(beta=10)`` fitted first,
 whose decoder turns generated codes into trajectories;
 :func:`~pendsk.metrics.maximum_mean_discrepancy` puts a number on how far
 its samples are from held-out trajectories, and
@@ -61,10 +61,9 @@ for i, ax in enumerate(axes):
 # %%
 # The losses per epoch
 # --------------------
-# ``critic_loss`` is the critic's estimate of the Wasserstein distance
-# between generated and real codes, negated (without the gradient
-# penalty): it rises towards 0 as the generator's codes come closer to the
-# real ones.
+# ``critic_loss`` is the critic's cross-entropy for telling real from
+# generated codes (without the R1 penalty); a critic that cannot tell them
+# apart pays 2·log 2 ≈ 1.39, and the generator's loss log 2 ≈ 0.69.
 ax = plot_history(gan, keys=["critic_loss", "generator_loss"])
 ax.set_title("TrajectoryGAN losses per epoch")
 

@@ -46,11 +46,12 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     ``embedding=None`` gives the GAN on whole trajectories, as the
     article's.  Three losses:
 
-    - ``"wgan-gp"`` (default): the Wasserstein loss [2]_, the critic kept
+    - ``"ns-r1"`` (default): the standard GAN loss, non-saturating for the
+      generator [1]_, with the R1 gradient penalty on the real rows [4]_
+      and Adam;
+    - ``"wgan-gp"``: the Wasserstein loss [2]_, the critic kept
       1-Lipschitz by a gradient penalty between real and generated rows
       [3]_, and Adam;
-    - ``"ns-r1"``: the standard GAN loss, non-saturating for the generator
-      [1]_, with the R1 gradient penalty on the real rows [4]_ and Adam;
     - ``"wgan-clip"``: the Wasserstein loss with weight clipping, RMSprop
       and uniform noise, as the original WGAN and the article did.
 
@@ -65,7 +66,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         Width of the generator's input noise (at least the width of the
         codes it makes, 6 for the default embedding: fewer noise values
         than codes can only make a thinner set of codes).
-    loss : {{"wgan-gp", "ns-r1", "wgan-clip"}}, default="wgan-gp"
+    loss : {{"ns-r1", "wgan-gp", "wgan-clip"}}, default="ns-r1"
         ``"ns-r1"``: non-saturating loss, R1 penalty, Adam (betas 0.5,
         0.9), normal noise.  ``"wgan-gp"``: Wasserstein loss, gradient
         penalty, Adam (betas 0.5, 0.9), normal noise.  ``"wgan-clip"``:
@@ -183,7 +184,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     _network_params = ("latent_dim", "loss", "embedding", *NeuralEstimator._network_params)
     _loss_weights = (*NeuralEstimator._loss_weights, "gp_weight")
 
-    def __init__(self, latent_dim=6, loss="wgan-gp", n_critic=5, gp_weight=10.0,
+    def __init__(self, latent_dim=6, loss="ns-r1", n_critic=5, gp_weight=10.0,
                  clip_value=0.01, *, embedding="vae", sample_noise="residuals",
                  hidden_layer_sizes=(128, 256),
                  activation="leaky_relu", lr=1e-3, lr_schedule="cosine", max_epochs="auto",

@@ -118,9 +118,11 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         whatever β.  ``False``: plain MLPs from random weights, trained for
         the whole step budget, whose codes β > 1 pushes towards separate
         factors, leaving the others blank (the article's β-VAE).
-        ``"auto"``: the start from PCA below 250 training rows, where
-        networks from random weights reconstruct held-out rows worse than
-        PCA, random weights from 250 rows on; ``pca_path_`` tells which.
+        ``"auto"``: the start from PCA when the first training call
+        (:meth:`fit`, or the first :meth:`partial_fit`) has fewer than 250
+        rows, where networks from random weights reconstruct held-out rows
+        worse than PCA; random weights from 250 rows on.  ``pca_path_``
+        tells which.
     sample_noise : {{"residuals", "gaussian"}} or None, default="residuals"
         What :meth:`sample` adds to the decoded trajectories: the
         reconstruction residual of a training row drawn at random

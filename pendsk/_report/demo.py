@@ -298,8 +298,10 @@ def _gan_section(report, quick, seed, data, gan):
     n_draws = settings["n_mmd_draws"]
     report.section(
         "gan", "TrajectoryGAN: whole trajectories from noise",
-        f"A GAN (non-saturating loss, R1 penalty) trained on {len(X_tr)} trajectories "
-        f"(0.01 rad noise).  Samples are compared with {len(X_te)} held-out "
+        f"A GAN (non-saturating loss, R1 penalty) trained on the codes of a "
+        f"BetaVAE(beta=10) fitted first to "
+        f"{len(X_tr)} trajectories (0.01 rad noise), whose decoder turns the generated "
+        "codes into trajectories.  Samples are compared with {len(X_te)} held-out "
         "trajectories by MMD² (a kernel distance between the two sets, unitless, lower "
         "is better; the unbiased estimate can dip below 0), beside the samples of "
         "PCA(8) + GaussianMixture(10) and the real-vs-real floor.  Each model's MMD² "
@@ -350,10 +352,10 @@ def _vae_section(report, quick, seed, data, fitted):
     X_tr, X_te, factors = data
     report.section(
         "vae", "BetaVAE: trajectories from a latent code you can turn",
-        "BetaVAE(beta=1) with the defaults (training starts from probabilistic PCA and "
-        "stops early on held-out rows) for samples, drawn from a Gaussian mixture "
-        "fitted to the codes of the training rows (sampling N(0, I) would fall into the "
-        "prior's holes).  BetaVAE(beta=10, pca_path=False), as the article trained it "
+        "BetaVAE(beta=1) with the defaults (on 400 rows the networks learn from random "
+        "weights) for samples, drawn from a Gaussian mixture fitted to the codes of the "
+        "training rows (sampling N(0, I) would fall into the prior's holes) plus the "
+        "reconstruction residual of a training row.  BetaVAE(beta=10, pca_path=False), as the article trained it "
         "(the networks learn the codes from scratch), for the latent traversals: each "
         "panel moves one latent dimension of the fitted prior's most probable code "
         "(blue) two of the prior's standard deviations up (green) and down (red), the "
@@ -380,9 +382,9 @@ def _vae_section(report, quick, seed, data, fitted):
         report.number(f"beta{beta}_heldout_rmse_rad", float(np.sqrt(np.mean((rec - X_te) ** 2))),
                       f"{name}: RMSE of its reconstruction of the held-out rows (against "
                       "the noisy rows) [rad]")
-        report.number(f"beta{beta}_heldout_elbo_nats", float(vae.score(X_te)),
-                      f"{name}: mean ELBO of the held-out rows (a lower bound on the "
-                      "log-likelihood) [nats per row]")
+        report.number(f"beta{beta}_heldout_loglik_nats", float(vae.score(X_te)),
+                      f"{name}: mean log-likelihood of the held-out rows (score, "
+                      "importance-weighted) [nats per row]")
         report.number(f"beta{beta}_mig_amplitude_period",
                       mutual_information_gap(vae.transform(X_all), identifiable,
                                              multioutput="raw_values").tolist(),

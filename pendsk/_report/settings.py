@@ -13,7 +13,7 @@ __all__ = ["FITS", "SETTINGS", "call_text", "describe_fits", "fit_params"]
 # ``models`` holds the hyperparameters each section overrides.
 SETTINGS = {
     False: dict(n_trajectories=100, n_train=400, n_test=200, n_mmd_draws=30,
-                models={"regression": dict(max_epochs=50), "gan": dict(max_epochs=1500),
+                models={"regression": dict(max_epochs=50), "gan": dict(),
                         "vae": dict(),
                         "vae_article": dict(max_epochs=500, pca_path=False),
                         "physics": dict(max_epochs=100)}),
@@ -60,7 +60,7 @@ def describe_fits(quick=False):
     Returns
     -------
     calls : list of str
-        One per fit, e.g. ``"TrajectoryGAN(max_epochs=1500)"``; every setting
+        One per fit, e.g. ``"PhysicsVAE(max_epochs=100)"``; every setting
         not shown is the estimator's default (and ``random_state`` is the
         demo's seed).
 
@@ -68,6 +68,6 @@ def describe_fits(quick=False):
     --------
     >>> from pendsk._report.settings import describe_fits
     >>> describe_fits()[0]
-    'TrajectoryGAN(max_epochs=1500)'
+    'TrajectoryGAN()'
     """
     return [call_text(name, fit_params(quick, key, own)) for _, name, key, own in FITS]
