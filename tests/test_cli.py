@@ -429,7 +429,8 @@ def test_python_m_pendsk_subprocess(tmp_path):
 
 DEMO_FIGURES = {"simulator.png", "regression.png", "uncertainty.png",
                 "regression_samples.png", "gan_samples.png", "gan_losses.png",
-                "vae_samples.png", "vae_traversals.png", "control.png"}
+                "vae_samples.png", "vae_traversals.png", "control.png",
+                "control_requests.png"}
 
 
 def _pendsk(*args, cwd=ROOT):

@@ -139,7 +139,7 @@ def _data_axes(fig):
 
 def test_demo_figures_have_units_on_every_axis(demo_figures):
     figures, *_ = demo_figures
-    assert len(figures) == 9
+    assert len(figures) == 10
     for name, fig in figures.items():
         axes = _data_axes(fig)
         assert axes, name

@@ -10,14 +10,14 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (HasMethods, Interval, InvalidParameterError,
                                              StrOptions, validate_params)
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from .._neural.docs import shared_docs
 from .._neural.estimator import (FLOAT32_MAX, LOSS_WEIGHT, FitData, NeuralEstimator,
                                  UnsupervisedNeuralEstimator, standardise)
 from .._neural.nets import GANNet
 from .._utils.seeding import child_seed, root_entropy
-from .._utils.validation import Count, check_output_size, check_settings
+from .._utils.validation import Count, check_output_size, check_settings, naming
 from .._latent.beta_vae import BetaVAE
 from ..metrics import maximum_mean_discrepancy
 from .networks import GAN, GAN_LOSSES
@@ -182,6 +182,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     _AUTO_STEPS = {True: 7000, False: 21000}
     _net_class = GANNet
     _network_params = ("latent_dim", "loss", "embedding", *NeuralEstimator._network_params)
+    _conditional = True
     _loss_weights = (*NeuralEstimator._loss_weights, "gp_weight")
 
     def __init__(self, latent_dim=6, loss="ns-r1", n_critic=5, gp_weight=10.0,
@@ -244,9 +245,9 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         return embedding
 
     def _prepare_data(self, X, y, *, reset):
-        """Validate X; with an embedding, train the GAN on the standardised
-        codes of X (a first fit fits the embedding and keeps the
-        residuals of its reconstructions)."""
+        """Validate X (and the class labels y); with an embedding, train the
+        GAN on the standardised codes of X (a first fit fits the embedding
+        and keeps the residuals of its reconstructions)."""
         if self.embedding is None:
             self.embedding_ = None
             return super()._prepare_data(X, y, reset=reset)
@@ -254,7 +255,7 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
             raise InvalidParameterError(
                 f"The 'embedding' parameter of {type(self).__name__} must be an estimator "
                 f"instance, e.g. {self.embedding.__name__}(); got the class itself.")
-        X, _ = self._validate_fit_data(X, y, reset)
+        X, labels = self._validate_fit_data(X, y, reset)
         if reset:
             self._embedding_entropy = root_entropy(self.random_state)
             # fit's validation skips nested estimators' (scikit-learn's
@@ -262,20 +263,24 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
             with config_context(skip_parameter_validation=False):
                 self.embedding_ = self._make_embedding().fit(X)
             self._x_scaler = StandardScaler()
-            rows = X
+            rows = np.arange(len(X))
             if len(rows) > _RESIDUAL_ROWS:
                 rng = np.random.default_rng(child_seed(self._embedding_entropy, 0, 2))
-                rows = rows[np.sort(rng.choice(len(rows), _RESIDUAL_ROWS, replace=False))]
-            self.residuals_ = rows - self.embedding_.inverse_transform(
-                self.embedding_.transform(rows))
+                rows = np.sort(rng.choice(len(rows), _RESIDUAL_ROWS, replace=False))
+            self.residuals_ = X[rows] - self.embedding_.inverse_transform(
+                self.embedding_.transform(X[rows]))
+            self._residual_classes = None if labels is None else labels[rows]
         codes = np.asarray(self.embedding_.transform(X), dtype=np.float64)
         return FitData(standardise(self._x_scaler, codes, "the embedding's codes of X",
-                                   fit=reset, limit=FLOAT32_MAX))
+                                   fit=reset, limit=FLOAT32_MAX), labels=labels)
 
     def _module_spec(self, data):
+        # a conditional GAN when the first fit had class labels
+        n_classes = 0 if data.labels is None else len(self.classes_)
         return GAN, dict(n_features=data.X.shape[1], latent_dim=self.latent_dim,
                          hidden_layer_sizes=self._hidden_layers(),
-                         activation=self.activation, latent=GAN_LOSSES[self.loss].latent)
+                         activation=self.activation, latent=GAN_LOSSES[self.loss].latent,
+                         n_classes=n_classes)
 
     @property
     def _criterion(self):
@@ -295,9 +300,9 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
     # -- generating ----------------------------------------------------------------
 
     @validate_params({"n_samples": [Count(1, None, closed="left")],
-                      "random_state": ["random_state"]},
+                      "random_state": ["random_state"], "y": "no_validation"},
                      prefer_skip_nested_validation=True)
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, *, y=None):
         """Generate trajectories.
 
         Parameters
@@ -305,12 +310,22 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         n_samples : int, default=1
             Number of trajectories.
         random_state : int, RandomState instance or None, default=None
-            Seed of the generator's input noise.
+            Seed of the classes, the generator's input noise and the
+            residuals added.
+        y : label or array-like of shape (n_samples,), default=None
+            For a GAN fitted with class labels (a conditional GAN): the
+            class of every sample, or one per sample; None draws the classes
+            with the training rows' shares (``class_weights_``).  Must be
+            None for a GAN fitted without labels.
 
         Returns
         -------
         X : ndarray of shape (n_samples, n_steps)
             Generated trajectories.
+        y : ndarray of shape (n_samples,)
+            Their classes, as :meth:`sklearn.mixture.GaussianMixture.sample`
+            returns its components; only for a GAN fitted with class
+            labels.
         """
         check_is_fitted(self)
         check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
@@ -319,20 +334,25 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
             # the residuals' stream apart, so that a row does not depend on
             # how many are drawn with it
             noise_rng = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
+        # the classes' stream apart too, for the same reason
+        class_rng = (np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
+                     if hasattr(self, "classes_") else rng)
+        classes = self._requested_classes(n_samples, y, class_rng)
         module = self.net_.module_
         shape = (n_samples, module.latent_dim)
         z = (rng.uniform(-1.0, 1.0, shape) if module.latent == "uniform"
              else rng.standard_normal(shape))
+        if classes is not None:
+            z = np.hstack([z, np.eye(len(self.classes_))[classes]])
         rows = self._forward(z, input_name="the generator's input",
                              post=self._x_scaler.inverse_transform)
-        if self.embedding_ is None:
-            return rows
-        # the one setting sample reads (set_params may have changed it)
-        check_settings(self, "sample_noise")
-        rows = np.asarray(self._decoder().inverse_transform(rows), dtype=np.float64)
-        if self.sample_noise == "residuals":
-            rows += self.residuals_[noise_rng.randint(len(self.residuals_), size=n_samples)]
-        return rows
+        if self.embedding_ is not None:
+            # the one setting sample reads (set_params may have changed it)
+            check_settings(self, "sample_noise")
+            rows = np.asarray(self._decoder().inverse_transform(rows), dtype=np.float64)
+            if self.sample_noise == "residuals":
+                rows += self.residuals_[self._residual_rows(n_samples, classes, noise_rng)]
+        return rows if classes is None else (rows, self.classes_[classes])
 
     def score(self, X, y=None):
         """Negative MMD² between ``X`` and as many generated trajectories.
@@ -344,8 +364,11 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         ----------
         X : array-like of shape (n_samples, n_steps)
             Held-out trajectories, at least 2.
-        y : None
-            Ignored; present for API consistency.
+        y : array-like of shape (n_samples,), default=None
+            For a GAN fitted with class labels: the classes of the rows of
+            ``X``, which the generated trajectories then have too (None:
+            classes drawn with the training rows' shares).  Ignored by a GAN
+            fitted without labels.
 
         Returns
         -------
@@ -357,7 +380,14 @@ class TrajectoryGAN(UnsupervisedNeuralEstimator):
         X = self._check_X(X, reset=False)
         if len(X) < 2:
             raise ValueError(f"score needs at least 2 rows in X, got {len(X)}.")
-        return -maximum_mean_discrepancy(X, self.sample(len(X), random_state=0))
+        if not hasattr(self, "classes_"):
+            return -maximum_mean_discrepancy(X, self.sample(len(X), random_state=0))
+        if y is not None:
+            with naming("y"):
+                y = column_or_1d(y)
+                check_consistent_length(X, y)
+        samples, _ = self.sample(len(X), random_state=0, y=y)
+        return -maximum_mean_discrepancy(X, samples)
 
 
 TrajectoryGAN.__doc__ = TrajectoryGAN.__doc__.format(**shared_docs(TrajectoryGAN))

@@ -18,7 +18,9 @@ class GAN(nn.Module):
     """A generator and a critic, both MLPs, for any of the GAN losses.
 
     ``forward(z)`` is the generator; the critic (the discriminator of a
-    non-Wasserstein GAN) scores rows.
+    non-Wasserstein GAN) scores rows.  A conditional GAN (``n_classes > 0``,
+    Mirza and Osindero 2014) gives both networks a one-hot class label
+    beside their input: :meth:`conditioned` appends it.
 
     Parameters
     ----------
@@ -32,20 +34,34 @@ class GAN(nn.Module):
         Key of :data:`ACTIVATIONS`.
     latent : {"normal", "uniform"}
         Distribution of the generator's input: N(0, 1) or U(-1, 1).
+    n_classes : int, default=0
+        Number of classes of a conditional GAN; 0 for an unconditional one.
     """
 
     def __init__(self, n_features, latent_dim=4, hidden_layer_sizes=(128, 256),
-                 activation="leaky_relu", latent="normal"):
+                 activation="leaky_relu", latent="normal", n_classes=0):
         super().__init__()
         if latent not in ("normal", "uniform"):
             raise ValueError(f"latent must be 'normal' or 'uniform', got {latent!r}.")
         self.latent_dim = latent_dim
         self.latent = latent
-        self.generator = MLP(latent_dim, n_features, hidden_layer_sizes, activation)
-        self.critic = MLP(n_features, 1, hidden_layer_sizes[::-1], activation)
+        self.n_classes = int(n_classes)
+        self.generator = MLP(latent_dim + self.n_classes, n_features, hidden_layer_sizes,
+                             activation)
+        self.critic = MLP(n_features + self.n_classes, 1, hidden_layer_sizes[::-1], activation)
 
     def forward(self, z):
+        """Generated rows of the generator's input ``z`` (its noise, then
+        the one-hot label of a conditional GAN)."""
         return self.generator(z)
+
+    def conditioned(self, rows, labels):
+        """``rows`` with the one-hot encoding of the class indices
+        ``labels`` appended (unchanged for an unconditional GAN)."""
+        if not self.n_classes:
+            return rows
+        one_hot = nn.functional.one_hot(labels.long(), self.n_classes).to(rows.dtype)
+        return torch.cat([rows, one_hot], dim=-1)
 
     def draw_latent(self, n_rows, like, generator=None):
         """Generator input for ``n_rows`` rows, with the dtype and device of

@@ -102,16 +102,33 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
         codes = mean + np.exp(0.5 * log_var) * rng.standard_normal((n_draws, *mean.shape))
         return codes.reshape(-1, mean.shape[1]), child_seed(self._entropy, n_done, 2)
 
-    def _training_residuals(self, Xs, mean):
+    def _training_residuals(self, Xs, mean, labels=None):
         """What the decoded posterior means of the standardised training
-        rows ``Xs`` leave of them, in the units of X: at most
-        ``_RESIDUAL_ROWS`` rows, drawn at random (:meth:`sample`'s noise)."""
-        X = self._x_scaler.inverse_transform(Xs)
+        rows ``Xs`` leave of them, in the units of X, and the class indices
+        of those rows (or None): at most ``_RESIDUAL_ROWS`` rows, drawn at
+        random (:meth:`sample`'s noise)."""
+        # in float64: a mean near float32's largest value would overflow
+        X = self._x_scaler.inverse_transform(Xs.astype(np.float64))
         if len(X) > _RESIDUAL_ROWS:
             rng = np.random.default_rng(child_seed(self._entropy, len(self.net_.history), 3))
             keep = np.sort(rng.choice(len(X), _RESIDUAL_ROWS, replace=False))
             X, mean = X[keep], mean[keep]
-        return X - self._decode(mean, "the training rows' codes")
+            labels = None if labels is None else labels[keep]
+        return X - self._decode(mean, "the training rows' codes"), labels
+
+    def _fit_class_priors(self, mean, log_var, labels):
+        """One distribution of codes per class of ``classes_``, fitted to the
+        posteriors of that class's training rows (a conditional model)."""
+        priors = []
+        for k, label in enumerate(self.classes_):
+            rows = labels == k
+            if not rows.any():
+                raise ValueError(f"y: class {label!r} kept no training row (early stopping "
+                                 "held its rows out); give every class at least 2 rows, or "
+                                 "set early_stopping=False.")
+            # a fitted mixture whatever prior_ is (N(0, I) knows no classes)
+            priors.append(LatentModel._fit_prior(self, mean[rows], log_var[rows]))
+        return priors
 
     # -- fitted state --------------------------------------------------------
 
@@ -128,9 +145,13 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
         """
         super()._train(net, train_set, ours, incremental)
         Xs = train_set.tensors[0].cpu().numpy()
+        # the class indices of the rows of a conditional fit
+        labels = (train_set.tensors[1].cpu().numpy().astype(np.intp)
+                  if len(train_set.tensors) > 1 else None)
         try:
             mean, log_var = self._forward(Xs, method="encode")
-            self.residuals_ = self._training_residuals(Xs, mean)
+            self.residuals_, self._residual_classes = self._training_residuals(Xs, mean,
+                                                                               labels)
         except ValueError as error:  # the overflow error of _forward
             settings = ", ".join(f"{name}={getattr(self, name)!r}"
                                  for name in self._network_params)  # plain values
@@ -144,6 +165,10 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
             self._prior = self._fit_prior(mean, log_var, incremental)
         else:
             self._prior_update = pending
+        if labels is None:
+            self.__dict__.pop("class_priors_", None)
+        else:
+            self.class_priors_ = self._fit_class_priors(mean, log_var, labels)
 
     @property
     def prior_(self):
@@ -249,28 +274,39 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
         """
         return self._decode(self._validate_codes(X, "X"), "X")
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, *, y=None):
         """Draw new trajectories from the model.
 
-        Codes are drawn from the fitted prior ``prior_`` and decoded; then,
-        by ``sample_noise``, the reconstruction residual of a training row
-        drawn at random is added (``"residuals"``: noise with the
-        correlation in time, the spread and the roughness of the data's),
-        or independent Gaussian noise of the learned scale ``noise_std_``
-        at each step (``"gaussian"``), or nothing (None: the decoded
-        means, as :meth:`inverse_transform` of the codes gives them).
+        Codes are drawn from the fitted prior ``prior_`` (for a model
+        fitted with class labels, from the requested class's
+        ``class_priors_``) and decoded; then, by ``sample_noise``, the
+        reconstruction residual of a training row drawn at random (of the
+        same class) is added (``"residuals"``: noise with the correlation
+        in time, the spread and the roughness of the data's), or
+        independent Gaussian noise of the learned scale ``noise_std_`` at
+        each step (``"gaussian"``), or nothing (None: the decoded means, as
+        :meth:`inverse_transform` of the codes gives them).
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of trajectories.
         random_state : int, RandomState instance or None, default=None
-            Seed of the codes and the noise.
+            Seed of the classes, the codes and the noise.
+        y : label or array-like of shape (n_samples,), default=None
+            For a model fitted with class labels: the class of every
+            sample, or one per sample; None draws the classes with the
+            training rows' shares (``class_weights_``).  Must be None for a
+            model fitted without labels.
 
         Returns
         -------
         X : ndarray of shape (n_samples, n_steps)
             Generated trajectories.
+        y : ndarray of shape (n_samples,)
+            Their classes, as :meth:`sklearn.mixture.GaussianMixture.sample`
+            returns its components; only for a model fitted with class
+            labels.
         """
         # the errors name the user's class, not this base's
         validate_parameter_constraints(
@@ -282,13 +318,19 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
         check_settings(self, "sample_noise")
         check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
         rng = check_random_state(random_state)
-        codes = self.prior_.sample(n_samples, rng)
+        classes = self._requested_classes(n_samples, y, rng)
+        if classes is None:
+            codes = self.prior_.sample(n_samples, rng)
+        else:
+            codes = np.empty((n_samples, self._n_features_out))
+            for k in np.unique(classes):
+                codes[classes == k] = self.class_priors_[k].sample(np.sum(classes == k), rng)
         rows = self._decode(codes, "the prior draws")
         if self.sample_noise == "residuals":
-            rows += self.residuals_[rng.randint(len(self.residuals_), size=n_samples)]
+            rows += self.residuals_[self._residual_rows(n_samples, classes, rng)]
         elif self.sample_noise == "gaussian":
             rows += self.noise_std_ * rng.standard_normal(rows.shape)
-        return rows
+        return rows if classes is None else (rows, self.classes_[classes])
 
     # -- likelihood ----------------------------------------------------------
 

@@ -268,6 +268,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         "pca_path": ["boolean", StrOptions({"auto"})],
         "sample_noise": [StrOptions({"residuals", "gaussian"}), None],
     }
+    _conditional = True
     #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
     _AUTO_STEPS = {True: 700, False: 7000}
     _network_params = ("latent_dim", "pca_path", *NeuralEstimator._network_params)

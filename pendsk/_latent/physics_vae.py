@@ -4,12 +4,14 @@ from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import (Interval, StrOptions, validate_parameter_constraints,
+                                             validate_params)
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .._neural.docs import shared_docs
 from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, LOSS_WEIGHT, NeuralEstimator
-from .._utils.validation import Count, Pair, naming
+from .._utils.validation import Count, Pair, check_output_size, check_settings, naming
 from ..physics.estimates import pendulum_estimates
 from .base import LatentModel
 from .physics_network import PHYSICAL_LATENTS, PhysicsVAENetwork
@@ -23,6 +25,10 @@ _RANGES = {"theta0": "theta0_range", "omega0": "omega0_range",
 _ANY = Interval(Real, None, None, closed="neither")
 #: A prior range ``(low, high)``; the natural frequency's is not negative.
 _RANGE = Pair(_ANY, _ANY, names=("low", "high"), increasing=True)
+#: A requested range of :meth:`PhysicsVAE.sample` is drawn again until at
+#: least ``_MIN_SHARE`` of ``_MAX_DRAWS`` times the requested draws fall in it.
+_MAX_DRAWS, _MIN_SHARE = 100, 1e-3
+
 _FREQUENCY_RANGE = Pair(Interval(Real, 0, None, closed="left"), _ANY, names=("low", "high"),
                         increasing=True)
 
@@ -376,6 +382,106 @@ default=None
                                  "it; pass scale_omega0=False.")
             codes[:, 1] = base[1] * codes[:, 2] / base[2]
         return self._decode(codes, blame)
+
+    def sample(self, n_samples=1, random_state=None, *, theta0=None, omega0=None,
+               natural_frequency=None):
+        """Draw new trajectories, with physical latents fixed or in a range.
+
+        Codes are drawn from the fitted prior ``prior_``; ``theta0``,
+        ``omega0`` and ``natural_frequency``, each None (free), a number
+        (fixed) or a pair ``(low, high)`` (a range), ask for swings of a
+        chosen amplitude or frequency: the other latents are drawn from
+        their fitted distribution given the fixed values (the conditional of
+        the mixture, exact), and draws outside a range are drawn again.  The
+        codes are decoded, and, by ``sample_noise``, the reconstruction
+        residual of a training row drawn at random is added (``"residuals"``),
+        or Gaussian noise of the learned scale ``noise_std_``
+        (``"gaussian"``), or nothing (None).  The decoded trajectory starts
+        at ``theta0`` with velocity ``omega0`` and swings at the natural
+        frequency of its code.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of trajectories.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the codes and the noise.
+        theta0 : float or tuple (low, high), default=None
+            The initial angle [rad] of every sample, or its range.
+        omega0 : float or tuple (low, high), default=None
+            The initial angular velocity [rad/s], or its range.
+        natural_frequency : float or tuple (low, high), default=None
+            The natural frequency sqrt(g / L) [rad/s], or its range.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_steps)
+            Generated trajectories [rad].
+
+        Examples
+        --------
+        >>> from pendsk import PhysicsVAE
+        >>> from pendsk.datasets import make_pendulum
+        >>> X, _ = make_pendulum(100, n_steps=100, noise_std=0.01, noise_growth=0.0,
+        ...                      random_state=0)
+        >>> vae = PhysicsVAE(aux_dim=1, max_epochs=20, random_state=0).fit(X)
+        >>> swings = vae.sample(3, random_state=0, theta0=1.2, natural_frequency=(2.5, 2.7))
+        >>> swings.shape, bool(abs(swings[0, 0] - 1.2) < 0.05)
+        ((3, 100), True)
+        """
+        conditions = {"theta0": theta0, "omega0": omega0,
+                      "natural_frequency": natural_frequency}
+        if all(value is None for value in conditions.values()):
+            return super().sample(n_samples, random_state)
+        validate_parameter_constraints(
+            {"n_samples": [Count(1, None, closed="left")], "random_state": ["random_state"],
+             **{name: [_ANY, _RANGE, None] for name in conditions}},
+            {"n_samples": n_samples, "random_state": random_state, **conditions},
+            caller_name=f"{type(self).__name__}.sample")
+        check_is_fitted(self)
+        check_settings(self, "sample_noise")
+        check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
+        rng = check_random_state(random_state)
+        fixed = {i: np.full(n_samples, float(value)) for i, value in
+                 enumerate(conditions.values()) if isinstance(value, Real)}
+        ranges = {i: _RANGE.convert(value) for i, value in enumerate(conditions.values())
+                  if value is not None and not isinstance(value, Real)}
+        codes = self._codes_given(n_samples, fixed, ranges, rng)
+        rows = self._decode(codes, "the requested latents")
+        if self.sample_noise == "residuals":
+            rows += self.residuals_[self._residual_rows(n_samples, None, rng)]
+        elif self.sample_noise == "gaussian":
+            rows += self.noise_std_ * rng.standard_normal(rows.shape)
+        return rows
+
+    def _codes_given(self, n_samples, fixed, ranges, rng):
+        """``n_samples`` codes from ``prior_`` with the latents ``fixed``
+        (``{index: values}``) and the others in their ``ranges`` (``{index:
+        (low, high)}``, by drawing again those outside)."""
+        def draw(n):
+            if not fixed:
+                return self.prior_.sample(n, rng)
+            return self.prior_.sample_given({i: v[:n] for i, v in fixed.items()}, rng)
+
+        names = list(self.get_feature_names_out())
+        codes, found, drawn = [], 0, 0
+        while found < n_samples:
+            batch = draw(n_samples)
+            drawn += n_samples
+            inside = np.ones(n_samples, dtype=bool)
+            for i, (low, high) in ranges.items():
+                inside &= (batch[:, i] >= low) & (batch[:, i] <= high)
+            codes.append(batch[inside])
+            found += int(inside.sum())
+            if found < n_samples and drawn >= _MAX_DRAWS * n_samples and \
+                    found < _MIN_SHARE * drawn:
+                asked = ", ".join(f"{names[i]} in [{low:g}, {high:g}]"
+                                  for i, (low, high) in ranges.items())
+                raise ValueError(
+                    f"The fitted distribution of the latents puts {found} of {drawn} draws "
+                    f"in the requested range ({asked}): ask for a range the training rows "
+                    f"cover (prior_.marginals() gives its mean and spread).")
+        return np.vstack(codes)[:n_samples]
 
 
 def _floor_scale(std, mean):

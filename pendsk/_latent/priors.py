@@ -179,6 +179,64 @@ class MixturePrior:
         eps = rng.standard_normal((n_samples, self.n_latents))
         return self.means_[component] + np.einsum("nij,nj->ni", chol[component], eps)
 
+    def sample_given(self, fixed, random_state=None):
+        """Codes drawn from the mixture given the values of some dimensions.
+
+        For each component the conditional Gaussian of the free dimensions
+        given the fixed ones, and the component's weight times the density
+        of the fixed values under its marginal (Bishop 2006, 2.3.1): the
+        conditional distribution of a Gaussian mixture is the mixture of
+        its components' conditionals.
+
+        Parameters
+        ----------
+        fixed : dict of {int: array-like of shape (n_samples,)}
+            The fixed dimensions and their value in each of the
+            ``n_samples`` codes.
+        random_state : int, RandomState instance or None, default=None
+            The generator, as in scikit-learn.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_latents)
+            The fixed values in their dimensions, draws in the others.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pendsk._latent.priors import MixturePrior
+        >>> prior = MixturePrior(np.ones(1), np.zeros((1, 2)), np.array([[[1.0, 0.8],
+        ...                                                                 [0.8, 1.0]]]))
+        >>> codes = prior.sample_given({0: np.full(2000, 1.0)}, random_state=0)
+        >>> bool(np.all(codes[:, 0] == 1.0)), round(float(codes[:, 1].mean()), 1)
+        (True, 0.8)
+        """
+        rng = check_random_state(random_state)
+        S = np.array(sorted(fixed), dtype=np.intp)
+        R = np.setdiff1d(np.arange(self.n_latents), S)
+        values = np.column_stack([np.asarray(fixed[i], dtype=np.float64) for i in S])
+        n_samples = len(values)
+        codes = np.empty((n_samples, self.n_latents))
+        codes[:, S] = values
+        log_weights = np.empty((n_samples, self.n_components))
+        means, chols = [], []
+        for k, (mean, cov) in enumerate(zip(self.means_, self.covariances_)):
+            cov_ss = cov[np.ix_(S, S)]
+            gain = np.linalg.solve(cov_ss, cov[np.ix_(S, R)]).T  # Σ_RS Σ_SS⁻¹
+            log_weights[:, k] = (np.log(self.weights_[k])
+                                 + multivariate_normal(mean[S], cov_ss).logpdf(values))
+            means.append(mean[R] + (values - mean[S]) @ gain.T)
+            chols.append(np.linalg.cholesky(cov[np.ix_(R, R)] - gain @ cov[np.ix_(S, R)]))
+        probabilities = np.exp(log_weights - logsumexp(log_weights, axis=1, keepdims=True))
+        component = (rng.random_sample((n_samples, 1))
+                     > np.cumsum(probabilities, axis=1)).sum(axis=1)
+        component = np.minimum(component, self.n_components - 1)
+        eps = rng.standard_normal((n_samples, len(R)))
+        for k in np.unique(component):
+            rows = component == k
+            codes[np.ix_(rows, R)] = means[k][rows] + eps[rows] @ chols[k].T
+        return codes
+
     def score_samples(self, codes):
         """Log-density of each code, ``(n,)``."""
         per_component = np.stack([

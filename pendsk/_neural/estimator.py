@@ -29,7 +29,9 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (check_consistent_length, check_is_fitted, column_or_1d,
+                                      validate_data)
 from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.helper import predefined_split
 from torch.optim.lr_scheduler import ConstantLR, CosineAnnealingLR
@@ -100,6 +102,9 @@ class FitData(NamedTuple):
     y: Optional[np.ndarray] = None
     #: The fitted scaler of the targets, or None.
     y_scaler: Optional[StandardScaler] = None
+    #: Class indices of the rows (into ``classes_``) for a generator
+    #: conditioned on class labels, or None.
+    labels: Optional[np.ndarray] = None
 
 
 def _one_line(value):
@@ -116,14 +121,23 @@ def clone_callback(item):
 
 
 def _datasets(data, device, *, validate, fraction, seed):
-    """``(train_set, valid_set)`` of float32 tensors on ``device``;
-    ``valid_set`` holds ``fraction`` of the rows when ``validate``, else None."""
+    """``(train_set, valid_set)`` of float32 tensors on ``device`` (inputs,
+    then targets or class labels where there are any); ``valid_set`` holds
+    ``fraction`` of the rows when ``validate``, else None.  Class labels
+    split stratified where every class has two rows."""
     tensors = [torch.as_tensor(a, dtype=torch.float32, device=device)
-               for a in (data.X, data.y) if a is not None]
+               for a in (data.X, data.y, data.labels) if a is not None]
     if not validate:
         return TensorDataset(*tensors), None
-    train_rows, valid_rows = train_test_split(np.arange(len(data.X)), test_size=fraction,
-                                              random_state=seed)
+    stratify = None
+    if data.labels is not None and np.bincount(data.labels).min(initial=0) >= 2:
+        stratify = data.labels
+    try:
+        train_rows, valid_rows = train_test_split(np.arange(len(data.X)), test_size=fraction,
+                                                  random_state=seed, stratify=stratify)
+    except ValueError:  # fewer held-out rows than classes: a plain split
+        train_rows, valid_rows = train_test_split(np.arange(len(data.X)),
+                                                  test_size=fraction, random_state=seed)
     return (TensorDataset(*(t[train_rows] for t in tensors)),
             TensorDataset(*(t[valid_rows] for t in tensors)))
 
@@ -234,6 +248,11 @@ class NeuralEstimator(BaseEstimator):
     def _training_settings(self, n_rows):
         return {}
 
+    def _fit_labels(self, y):
+        """Class indices of the rows for a model conditioned on labels
+        (the generators), else None."""
+        return None
+
     # -- fit: validate and scale → build the net → configure → train ----------
 
     def _fit(self, X, y=None, *, incremental=False):
@@ -298,7 +317,7 @@ class NeuralEstimator(BaseEstimator):
             self._x_scaler = StandardScaler()
         Xs = standardise(self._x_scaler, X, "X", fit=reset, limit=FLOAT32_MAX)
         targets, y_scaler = self._fit_targets(y, reset)
-        return FitData(Xs, targets, y_scaler)
+        return FitData(Xs, targets, y_scaler, self._fit_labels(y))
 
     def _build_net(self, data, device):
         """Step 2: a new, initialised skorch net for ``data`` on ``device``."""
@@ -524,11 +543,94 @@ class UnsupervisedNeuralEstimator(NeuralEstimator):
         "max_epochs": [Count(1, None, closed="left"), StrOptions({"auto"})],
     }
 
+    #: Whether ``fit(X, y)`` learns to generate given class labels ``y``
+    #: (else ``y`` is ignored).
+    _conditional = False
+
     def _validate_fit_data(self, X, y, reset):
-        return self._check_X(X, reset=reset), None
+        """``(X, class indices or None)``: with class labels, a first fit
+        sets ``classes_``; training continued must keep to them."""
+        X = self._check_X(X, reset=reset)
+        if not self._conditional:
+            return X, None
+        if y is None:
+            if reset:
+                self.__dict__.pop("classes_", None)
+            elif hasattr(self, "classes_"):
+                raise ValueError(f"This {type(self).__name__} was fitted with class labels "
+                                 "y; pass y to continue training it.")
+            return X, None
+        with naming("y"):
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(X, y)
+            check_classification_targets(y)
+        if reset:
+            self.classes_ = np.unique(y)
+            self._class_counts = np.zeros(len(self.classes_), dtype=np.int64)
+        elif not hasattr(self, "classes_"):
+            raise ValueError(f"This {type(self).__name__} was fitted without class labels; "
+                             "fit it anew (warm_start=False) to learn to generate given y.")
+        unknown = np.setdiff1d(y, self.classes_)
+        if len(unknown):
+            raise ValueError(f"y holds classes the first fit did not see: "
+                             f"{unknown[:5].tolist()}; fitted classes_ are "
+                             f"{self.classes_.tolist()}.")
+        indices = np.searchsorted(self.classes_, y)
+        self._class_counts = self._class_counts + np.bincount(indices,
+                                                              minlength=len(self.classes_))
+        return X, indices
 
     def _fit_targets(self, y, reset):
         return None, None
+
+    def _fit_labels(self, y):
+        return y
+
+    @property
+    def class_weights_(self):
+        """The share of the training rows in each class of ``classes_`` (a
+        generator fitted with class labels), over all its training calls."""
+        check_is_fitted(self, "classes_")
+        return self._class_counts / self._class_counts.sum()
+
+    def _residual_rows(self, n_samples, classes, rng):
+        """Rows of ``residuals_`` (what a generator's decoder leaves of its
+        training rows) drawn at random, one per sample: one of its class,
+        for a conditional generator (``classes`` its class indices)."""
+        if classes is None or self._residual_classes is None:
+            return rng.randint(len(self.residuals_), size=n_samples)
+        rows = np.empty(n_samples, dtype=np.intp)
+        for k in np.unique(classes):
+            pool = np.flatnonzero(self._residual_classes == k)
+            rows[classes == k] = pool[rng.randint(len(pool), size=np.sum(classes == k))]
+        return rows
+
+    def _requested_classes(self, n_samples, y, rng):
+        """Class indices of the rows :meth:`sample` makes: None for a model
+        fitted without labels (``y`` must be None); for a conditional one,
+        ``y`` (one label, or one per row) or, with None, classes drawn with
+        the training rows' shares."""
+        conditional = hasattr(self, "classes_")
+        if y is None:
+            if not conditional:
+                return None
+            return rng.choice(len(self.classes_), size=n_samples, p=self.class_weights_)
+        if not conditional:
+            raise ValueError(f"y asks for classes, but this {type(self).__name__} was "
+                             "fitted without class labels; fit it with fit(X, y) to "
+                             "generate given classes.")
+        labels = np.asarray(y)
+        if labels.ndim == 0:
+            labels = np.repeat(labels, n_samples)
+        if labels.ndim != 1 or len(labels) != n_samples:
+            raise ValueError(f"y must be one class label or one per sample (n_samples="
+                             f"{n_samples}); got shape {np.shape(y)}.")
+        known = np.isin(labels, self.classes_)
+        if not known.all():
+            raise ValueError(f"y holds classes this {type(self).__name__} was not fitted on: "
+                             f"{labels[~known][:5].tolist()}; classes_ are "
+                             f"{self.classes_.tolist()}.")
+        return np.searchsorted(self.classes_, labels)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -542,15 +644,18 @@ class UnsupervisedNeuralEstimator(NeuralEstimator):
         ----------
         X : array-like of shape (n_samples, n_steps)
             Trajectories, one per row.
-        y : None
-            Ignored; present for API consistency.
+        y : array-like of shape (n_samples,), default=None
+            Class labels of the rows: a generator that can be conditioned
+            (:class:`~pendsk.BetaVAE`, :class:`~pendsk.TrajectoryGAN`) then
+            learns to generate each class, and its ``sample`` takes the
+            labels to generate; the other estimators ignore it.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X)
+        return self._fit(X, y)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -568,12 +673,14 @@ class UnsupervisedNeuralEstimator(NeuralEstimator):
         ----------
         X : array-like of shape (n_samples, n_steps)
             Trajectories, one per row.
-        y : None
-            Ignored; present for API consistency.
+        y : array-like of shape (n_samples,), default=None
+            Class labels of the rows, for a generator first fitted with
+            them (their classes among ``classes_``); ignored by the other
+            estimators.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
-        return self._fit(X, incremental=True)
+        return self._fit(X, y, incremental=True)

@@ -205,14 +205,22 @@ class GANNet(Net):
         self._set_training(True)
         real = batch[0]
         gan, penalty = self.module_, self.penalty
-        fake = gan(gan.draw_latent(len(real), real)).detach()
+        # a conditional GAN's class labels come beside the rows
+        labels = batch[1] if len(batch) > 1 else None
+
+        def conditioned(rows):
+            return gan.conditioned(rows, labels)
+
+        def critic(rows):
+            return gan.critic(conditioned(rows))
+        fake = gan(conditioned(gan.draw_latent(len(real), real))).detach()
 
         self.critic_optimizer_.zero_grad(set_to_none=True)
         if penalty.differentiates_real:
             real = real.detach().requires_grad_(True)
-        real_scores = gan.critic(real)
-        critic_loss = self.criterion_(gan.critic(fake), real_scores)
-        loss = critic_loss + penalty.critic_term(gan.critic, real, fake, real_scores)
+        real_scores = critic(real)
+        critic_loss = self.criterion_(critic(fake), real_scores)
+        loss = critic_loss + penalty.critic_term(critic, real, fake, real_scores)
         loss.backward()
         self.critic_optimizer_.step()
         penalty.after_step(gan.critic)
@@ -223,27 +231,30 @@ class GANNet(Net):
         self.critic_steps_ += 1
         if (self.critic_steps_ - 1) % self.n_critic == 0:
             self.optimizer_.zero_grad(set_to_none=True)
-            generated = gan(gan.draw_latent(len(real), real))
-            generator_loss = self.criterion_(gan.critic(generated))
+            generated = gan(conditioned(gan.draw_latent(len(real), real)))
+            generator_loss = self.criterion_(critic(generated))
             generator_loss.backward()
             self.optimizer_.step()
             self.history.record_batch("generator_loss", generator_loss.item())
         return {"loss": loss, "y_pred": fake}
 
     def validation_step(self, batch, **fit_params):
-        """MMD² between the held-out rows and as many generated rows.
+        """MMD² between the held-out rows and as many generated rows (of the
+        same classes, for a conditional GAN).
 
         The generator's input is drawn from a fixed seed, so the value
         changes between epochs only as the generator does.
         """
         self._set_training(False)
         real = batch[0]
+        labels = batch[1] if len(batch) > 1 else None
         if len(real) < 2:
             raise ValueError("early_stopping needs at least 2 held-out rows to score; "
                              "raise validation_fraction or give more rows.")
         seeded = torch.Generator(device=real.device).manual_seed(0)
         with torch.no_grad():
-            fake = self.module_(self.module_.draw_latent(len(real), real, generator=seeded))
+            noise = self.module_.draw_latent(len(real), real, generator=seeded)
+            fake = self.module_(self.module_.conditioned(noise, labels))
         mmd = maximum_mean_discrepancy(*(t.cpu().to(torch.float64).numpy()
                                          for t in (real, fake)))
         return {"loss": torch.tensor(mmd), "y_pred": fake}

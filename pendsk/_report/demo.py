@@ -27,10 +27,11 @@ from .._latent.physics_vae import PhysicsVAE
 from .._regression.estimators import GaussianRegressor, TrajectoryRegressor
 from .._simulator import PendulumSimulator
 from ..datasets import ARTICLE_G, make_pendulum, make_pendulum_regression
-from ..metrics import active_dimensions, dci, maximum_mean_discrepancy, mutual_information_gap
+from ..metrics import (active_dimensions, dci, maximum_mean_discrepancy, mutual_information_gap,
+                       pendulum_residual)
 from ..physics import amplitude, period
 from .._utils.extras import import_matplotlib
-from .page import Report, describe_settings, figure, format_value, write_html
+from .page import Report, figure, format_value, write_html
 from .settings import SETTINGS, FITS, call_text, describe_fits, fit_params
 
 __all__ = ["run_demo"]
@@ -520,7 +521,39 @@ def _control_section(report, quick, seed, data, fitted):
                   "BetaVAE's, and a counterfactual at 1.5 × the natural frequency beside the "
                   "simulator (grey, under PhysicsVAE's dashed curve).  Bottom: θ0, ω0 and "
                   "√(g/L) inferred from held-out rows against the truth")
+    _requested_swings(report, physics, X_te.shape[1], seed)
     report.done()
+
+
+def _requested_swings(report, physics, n_steps, seed):
+    """PhysicsVAE's samples of a requested amplitude (released from rest at
+    θ0 = 1.2 rad) and of a requested natural frequency (2.5 rad/s), with how
+    closely a fit of the exact pendulum to them meets the request."""
+    theta0, frequency = 1.2, 2.5
+    amplitude_rows = physics.sample(50, random_state=seed, theta0=theta0, omega0=0.0)
+    frequency_rows = physics.sample(50, random_state=seed, natural_frequency=frequency)
+    _, fitted = pendulum_residual(amplitude_rows, g=G, return_factors=True)
+    report.number("physics_request_theta0_max_error_rad",
+                  float(np.abs(fitted[:, 0] - theta0).max()),
+                  f"PhysicsVAE asked for swings released from rest at θ0 = {theta0} rad: the "
+                  "largest distance of the fitted θ0 of 50 samples from it [rad]")
+    _, fitted = pendulum_residual(frequency_rows, g=G, return_factors=True)
+    report.number("physics_request_frequency_max_rel_error",
+                  float(np.abs(np.sqrt(G / fitted[:, 2]) / frequency - 1).max()),
+                  f"PhysicsVAE asked for √(g/L) = {frequency} rad/s: the largest relative "
+                  "distance of the fitted natural frequency of 50 samples from it (unitless)")
+    fig = _blank_figure(9.9, 3.4)
+    (sub_a, ax_a), (sub_f, ax_f) = _panels(fig, 1, 2)
+    t = 0.01 * np.arange(n_steps)
+    for ax, rows, title in [(ax_a, amplitude_rows, f"asked: θ0 = {theta0} rad, ω0 = 0"),
+                            (ax_f, frequency_rows, f"asked: √(g/L) = {frequency} rad/s")]:
+        for row in rows[:4]:
+            ax.plot(t, row, lw=1)
+        ax.set(xlabel=T_LABEL, ylabel=THETA_LABEL, title=title)
+    report.figure(fig, "control_requests.png", "PhysicsVAE.sample on request: four samples "
+                  "released from rest at 1.2 rad (left: the amplitude asked for; frequency "
+                  "and correction drawn given it) and four of natural frequency 2.5 rad/s "
+                  "(right: the others drawn given it)")
 
 
 #: What the full run should show: ``(text, section, metric, "<=" or ">=",
