@@ -12,6 +12,7 @@ fitted mixture's exact conditional.
 """
 
 import numpy as np
+import torch
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import multivariate_normal
@@ -142,11 +143,18 @@ def gan(lengths):
                          random_state=0).fit(X, y)
 
 
-def test_the_conditional_gan_sees_the_one_hot_label(gan):
+def test_the_conditional_gan_sees_the_label(gan):
+    # the generator a one-hot label beside its noise, the critic a
+    # projection of the label's embedding (its input: the codes alone)
     module = gan.net_.module_
     assert module.n_classes == 2
     assert module.generator[0].in_features == gan.latent_dim + 2
-    assert module.critic[0].in_features == gan.embedding_.latent_dim + 2
+    assert module.critic.features[0][0].in_features == gan.embedding_.latent_dim
+    assert module.critic.projection.num_embeddings == 2
+    codes = torch.zeros(1, gan.embedding_.latent_dim)
+    with torch.no_grad():
+        scores = [module.critic(codes, torch.tensor([k])).item() for k in (0, 1)]
+    assert scores[0] != scores[1]
 
 
 def test_the_conditional_gan_samples_rows_and_classes(gan):

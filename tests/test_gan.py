@@ -402,7 +402,7 @@ def test_the_gan_trains_on_the_standardised_codes(split, embedded):
     X = split[0]
     codes = embedded.embedding_.transform(X)
     assert_allclose(embedded._x_scaler.mean_, codes.mean(axis=0), atol=1e-6)
-    assert embedded.net_.module_.critic[0].in_features == codes.shape[1]
+    assert embedded.net_.module_.critic.features[0][0].in_features == codes.shape[1]
     # the given embedding is cloned, not fitted in place
     assert not hasattr(embedded.get_params()["embedding"], "net_")
 

@@ -7,20 +7,63 @@ import torch
 from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 
-from .._neural.layers import MLP
+from .._neural.layers import ACTIVATIONS, MLP
 
-__all__ = ["GAN", "GAN_LOSSES", "GANLoss", "GradientPenalty", "NonSaturatingLoss", "R1Penalty",
+__all__ = ["Critic", "GAN", "GAN_LOSSES", "GANLoss", "GradientPenalty", "NonSaturatingLoss", "R1Penalty",
            "WassersteinLoss", "WeightClipping", "gradient_penalty", "r1_penalty"]
 
+
+
+class Critic(nn.Module):
+    """An MLP critic; with classes, the projection critic of Miyato and
+    Koyama (2018).
+
+    ``critic(rows)`` scores rows; ``critic(rows, labels)`` adds the inner
+    product of the last hidden layer with a learned embedding of each row's
+    class index.  A one-hot label concatenated to the input, as in the
+    first conditional GANs, lets the critic ignore the label: on GunPoint
+    with 10 rows per class a classifier assigned such a GAN's samples to
+    their class at 0.65-0.69 of its accuracy on real rows.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the rows scored.
+    hidden_layer_sizes : sequence of int
+        Hidden widths (empty: no hidden layer).
+    activation : str
+        Key of :data:`~pendsk._neural.layers.ACTIVATIONS`.
+    n_classes : int, default=0
+        Number of classes; 0 for an unconditional critic.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, activation, n_classes=0):
+        super().__init__()
+        if hidden_layer_sizes:
+            *inner, width = hidden_layer_sizes
+            self.features = nn.Sequential(MLP(n_features, width, inner, activation),
+                                          ACTIVATIONS[activation]())
+        else:  # no hidden layer: a linear critic of the rows themselves
+            width, self.features = n_features, nn.Identity()
+        self.score = nn.Linear(width, 1)
+        self.projection = nn.Embedding(n_classes, width) if n_classes else None
+
+    def forward(self, rows, labels=None):
+        features = self.features(rows)
+        scores = self.score(features)
+        if self.projection is None or labels is None:
+            return scores
+        return scores + (self.projection(labels.long()) * features).sum(-1, keepdim=True)
 
 
 class GAN(nn.Module):
     """A generator and a critic, both MLPs, for any of the GAN losses.
 
     ``forward(z)`` is the generator; the critic (the discriminator of a
-    non-Wasserstein GAN) scores rows.  A conditional GAN (``n_classes > 0``,
-    Mirza and Osindero 2014) gives both networks a one-hot class label
-    beside their input: :meth:`conditioned` appends it.
+    non-Wasserstein GAN) scores rows.  A conditional GAN (``n_classes > 0``)
+    gives the generator a one-hot class label beside its noise (Mirza and
+    Osindero 2014; :meth:`conditioned` appends it), and its critic a
+    projection of the label (:class:`Critic`).
 
     Parameters
     ----------
@@ -48,7 +91,7 @@ class GAN(nn.Module):
         self.n_classes = int(n_classes)
         self.generator = MLP(latent_dim + self.n_classes, n_features, hidden_layer_sizes,
                              activation)
-        self.critic = MLP(n_features + self.n_classes, 1, hidden_layer_sizes[::-1], activation)
+        self.critic = Critic(n_features, hidden_layer_sizes[::-1], activation, self.n_classes)
 
     def forward(self, z):
         """Generated rows of the generator's input ``z`` (its noise, then

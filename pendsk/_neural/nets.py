@@ -212,7 +212,7 @@ class GANNet(Net):
             return gan.conditioned(rows, labels)
 
         def critic(rows):
-            return gan.critic(conditioned(rows))
+            return gan.critic(rows, labels)
         fake = gan(conditioned(gan.draw_latent(len(real), real))).detach()
 
         self.critic_optimizer_.zero_grad(set_to_none=True)
