@@ -121,6 +121,40 @@ def test_integral_fit_estimates_the_damping_rate():
     assert_allclose(fit[:, :3], _truth(params), rtol=0, atol=2e-3)
 
 
+def test_estimate_cache_computes_each_row_once(monkeypatch):
+    from pendsk._latent import physics_network
+    params = np.array([[0.5, 1.5, 1.0, 1.0], [1.4, 0.6, 2.4, 2.0], [-1.0, 0.0, 1.7, 1.0]])
+    theta = torch.as_tensor(PendulumSimulator(n_steps=100, dt=0.01, g=G, method="exact").fit(
+        params).transform(params), dtype=torch.float32)
+    computed = []
+
+    def counted(rows, dt):
+        computed.append(len(rows))
+        return pendulum_estimates(rows, dt)
+    monkeypatch.setattr(physics_network, "pendulum_estimates", counted)
+    cache = physics_network.EstimateCache()
+    first = cache(theta[:2], 0.01)
+    again = cache(theta[[1, 2, 0]], 0.01)  # one new row, in another order
+    assert computed == [2, 1]
+    assert_array_equal(again.numpy(), pendulum_estimates(theta[[1, 2, 0]], 0.01).numpy())
+    assert_array_equal(first.numpy(), again[[2, 0]].numpy())
+    cache(theta.double(), 0.01)  # a float64 copy is another row
+    assert computed == [2, 1, 3]
+
+
+def test_the_estimate_cache_changes_no_result(split, monkeypatch):
+    # training with the estimates cached gives bit for bit the model that
+    # computes them in every step, and leaves no cache in the fitted network
+    from contextlib import nullcontext
+    from pendsk._latent.physics_network import PhysicsVAENetwork
+    X = split[0][:64]
+    cached = quick("PhysicsVAE", max_epochs=3, random_state=0).fit(X)
+    assert cached.net_.module_._estimate_cache is None
+    monkeypatch.setattr(PhysicsVAENetwork, "caching_estimates", lambda self: nullcontext())
+    uncached = quick("PhysicsVAE", max_epochs=3, random_state=0).fit(X)
+    assert_array_equal(cached.transform(X), uncached.transform(X))
+
+
 # --------------------------------------------------------------------------
 # A trained model: inference, uncertainty, traversals, counterfactuals
 # --------------------------------------------------------------------------

@@ -3,7 +3,9 @@ latents, the exact pendulum as decoder plus a neural correction (trained
 by :class:`~pendsk._latent.vae_network.ELBOLoss` with a
 ``correction_weight``)."""
 
+import hashlib
 import math
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -14,7 +16,7 @@ from ..physics.estimates import ESTIMATES, pendulum_estimates
 from ..physics.torch_pendulum import pendulum_trajectory_uniform
 from .vae_network import LatentNetwork
 
-__all__ = ["PHYSICAL_LATENTS", "PhysicsVAENetwork"]
+__all__ = ["PHYSICAL_LATENTS", "EstimateCache", "PhysicsVAENetwork"]
 
 
 
@@ -31,6 +33,30 @@ _LOG_VAR_START = 2 * math.log(1e-3)
 #: Scale of the correction network's output (its coefficients), so that
 #: the first optimizer steps move the correction by a fraction of a radian.
 _CORRECTION_SCALE = 0.1
+
+
+class EstimateCache:
+    """:func:`pendulum_estimates` of rows, each computed once.
+
+    The estimates cost most of a training step (each row's Gauss-Newton
+    refinement runs the exact pendulum three times), and training sees the
+    same rows every epoch: ``cache(theta, dt)`` returns the estimates of
+    the rows ``theta``, computing only those of rows it has not seen.  A
+    row is known by a 128-bit BLAKE2b digest of its bytes (its values and
+    dtype), so a float32 row and its float64 copy are different rows.
+    """
+
+    def __init__(self):
+        self.rows = {}
+
+    def __call__(self, theta, dt):
+        values = theta.detach().cpu().numpy()
+        keys = [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in values]
+        missing = [i for i, key in enumerate(keys) if key not in self.rows]
+        if missing:
+            for i, row in zip(missing, pendulum_estimates(theta[missing], dt)):
+                self.rows[keys[i]] = row
+        return torch.stack([self.rows[key] for key in keys])
 
 
 class PhysicsVAENetwork(LatentNetwork):
@@ -119,9 +145,20 @@ class PhysicsVAENetwork(LatentNetwork):
             nn.init.zeros_(mlp[-1].bias)
         self.log_scale = nn.Parameter(torch.log(noise_std / self.x_scale))
 
+    @contextmanager
+    def caching_estimates(self):
+        """Within the block, :meth:`encode` computes the estimates of each
+        row once (an :class:`EstimateCache`, dropped when the block ends)."""
+        self._estimate_cache = EstimateCache()
+        try:
+            yield
+        finally:
+            self._estimate_cache = None
+
     def encode(self, x):
         """Posterior ``(mean, log_variance)`` of the codes of standardised rows."""
-        estimates = pendulum_estimates(x * self.x_scale + self.x_mean, self.dt)
+        estimate = getattr(self, "_estimate_cache", None) or pendulum_estimates
+        estimates = estimate(x * self.x_scale + self.x_mean, self.dt)
         features = (estimates - self.feature_mean) / self.feature_scale
         out = self.encoder(torch.cat([x, features], dim=-1))
         mean, log_var = out[:, :self.latent_dim], out[:, self.latent_dim:]

@@ -258,6 +258,12 @@ default=None
             noise_std=max(float(np.exp(np.median(estimates[:, 7]))),
                           1e-3 * float(np.median(self._x_scaler.scale_))))
 
+    def _train(self, net, train_set, ours, incremental=False):
+        """Train with each row's physics estimates computed once (they
+        cost most of a step; training sees the same rows every epoch)."""
+        with net.module_.caching_estimates():
+            super()._train(net, train_set, ours, incremental)
+
     def _training_settings(self, n_rows):
         return {"loss_settings": dict(beta=float(self.beta),
                                       correction_weight=float(self.correction_weight))}
