@@ -240,7 +240,10 @@ def test_counterfactual_at_one_and_a_half_times_the_frequency(vae, split):
     assert _rmse(counterfactuals, _simulate(moved)) < 0.005
 
 
-def test_correction_captures_damping_the_physics_leaves_out(shared_trajectories):
+@pytest.fixture(scope="module")
+def damped_split(shared_trajectories):
+    """Damped trajectories (training 200, held-out 100) with their
+    factors, the held-out rows' noise-free truth and their damping rates."""
     def damped(n_samples, seed):
         _, factors = shared_trajectories("physics", n_samples, seed)
         # per-row damping d in [0.05, 0.3]: with damping 1 and mass m / d the
@@ -250,9 +253,12 @@ def test_correction_captures_damping_the_physics_leaves_out(shared_trajectories)
         clean = PendulumSimulator(n_steps=N_STEPS, dt=DT, g=G, damping=1.0).fit(
             params).transform(params)
         noise = np.random.default_rng(seed + 10).normal(0.0, 0.01, clean.shape)
-        return clean + noise, factors, clean
-    X, _, _ = damped(200, 0)
-    X_test, factors_test, clean_test = damped(100, 1)
+        return clean + noise, factors, clean, 1.0 / (params[:, 3] * params[:, 2] ** 2)
+    return damped(200, 0), damped(100, 1)
+
+
+def test_correction_captures_damping_the_physics_leaves_out(damped_split):
+    (X, *_), (X_test, factors_test, clean_test, _) = damped_split
     vae = learn("PhysicsVAE").fit(X)
     codes = vae.transform(X_test)
     with_correction = _rmse(vae.inverse_transform(codes), clean_test)
@@ -262,6 +268,37 @@ def test_correction_captures_damping_the_physics_leaves_out(shared_trajectories)
     assert np.corrcoef(codes[:, 2], truth[:, 2])[0, 1] > 0.995
     for i in range(2):
         assert np.corrcoef(codes[:, i], truth[:, i])[0, 1] > 0.95
+
+
+def test_damped_physics_infers_the_damping_rate(damped_split):
+    # damping as known physics: a fourth latent in 1/s, and a decoder that
+    # integrates the damped equation, reconstructs to the noise
+    (X, *_), (X_test, factors_test, clean_test, rate_test) = damped_split
+    vae = learn("PhysicsVAE", physics="damped").fit(X)
+    assert list(vae.get_feature_names_out()) == ["theta0", "omega0", "natural_frequency",
+                                                 "damping_rate", "aux0"]
+    codes = vae.transform(X_test)
+    assert codes.shape == (len(X_test), 5)
+    assert np.corrcoef(codes[:, 3], rate_test)[0, 1] > 0.97  # 0.99 at default settings
+    assert _rmse(codes[:, 3], rate_test) < 0.25 * rate_test.std()
+    truth = _truth(factors_test)
+    assert np.corrcoef(codes[:, 2], truth[:, 2])[0, 1] > 0.999
+    assert _rmse(vae.inverse_transform(codes), clean_test) < 0.01
+    # the physics alone (the correction off) is the damped simulator
+    bare = _without_correction(vae).inverse_transform(codes[:5])
+    params = np.column_stack([codes[:5, 0], codes[:5, 1], G / codes[:5, 2] ** 2,
+                              1.0 / (codes[:5, 3] * (G / codes[:5, 2] ** 2) ** 2)])
+    exact = PendulumSimulator(n_steps=N_STEPS, dt=DT, g=G, damping=1.0, method="rk4").fit(
+        params).transform(params)
+    assert _rmse(bare, exact) < 1e-4
+    # swings of a requested damping rate
+    rows = vae.sample(4, random_state=0, damping_rate=0.05)
+    assert_allclose(vae.transform(rows)[:, 3], 0.05, atol=0.02)
+
+
+def test_undamped_physics_takes_no_damping_rate(tiny):
+    with pytest.raises(ValueError, match="damping_rate: this PhysicsVAE knows no damping"):
+        tiny.sample(2, damping_rate=0.1)
 
 
 def test_likelihood_prefers_real_trajectories(vae, split):

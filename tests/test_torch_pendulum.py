@@ -20,6 +20,7 @@ from scipy.special import ellipkm1
 
 from pendsk.physics.closed_form import elliptic_parameter, exact
 from pendsk.physics.integrators import rk4
+from pendsk.physics.torch_damped import damped_pendulum_trajectory_uniform
 from pendsk.physics.torch_pendulum import ellipj, pendulum_trajectory, pendulum_trajectory_uniform
 
 G = 10.0
@@ -344,3 +345,60 @@ def test_bad_time_arguments():
     for n_steps in [-1, 2.5, True, "10", None]:
         with pytest.raises(ValueError, match=r"n_steps must be a non-negative integer"):
             pendulum_trajectory_uniform(ok, ok, ok, 0.01, n_steps)
+
+
+# --------------------------------------------------------------------------
+# The damped pendulum, integrated (pendsk.physics.torch_damped)
+# --------------------------------------------------------------------------
+
+def _scipy_damped(theta0, omega0, w, gamma, t):
+    from scipy.integrate import solve_ivp
+    return np.array([solve_ivp(lambda _, y: [y[1], -c * y[1] - v ** 2 * np.sin(y[0])],
+                               (0.0, t[-1]), [a, b], t_eval=t, method="DOP853",
+                               rtol=1e-12, atol=1e-12).y[0]
+                     for a, b, v, c in zip(theta0, omega0, w, gamma)])
+
+
+@pytest.mark.parametrize("dt, n_steps", [(0.01, 500),   # several samples per RK4 step
+                                          (0.05, 60),    # about one
+                                          (0.3, 20)])    # several steps per sample
+def test_damped_trajectory_matches_scipy(dt, n_steps):
+    rng = np.random.default_rng(0)
+    params = [rng.uniform(-1.5, 1.5, 8), rng.uniform(-1.0, 1.0, 8), rng.uniform(0.8, 3.2, 8),
+              rng.uniform(0.0, 0.8, 8)]
+    theta = damped_pendulum_trajectory_uniform(*map(torch.tensor, params), dt, n_steps)
+    assert theta.shape == (8, n_steps) and theta.dtype == torch.float64
+    reference = _scipy_damped(*params, dt * np.arange(n_steps))
+    assert np.abs(theta.numpy() - reference).max() < 5e-5
+    # no damping: the exact undamped pendulum
+    undamped = damped_pendulum_trajectory_uniform(*map(torch.tensor, params[:3]),
+                                                  torch.zeros(8, dtype=torch.float64),
+                                                  dt, n_steps)
+    exact = pendulum_trajectory_uniform(*map(torch.tensor, params[:3]), dt, n_steps)
+    assert torch.abs(undamped - exact).max() < 5e-5
+
+
+def test_damped_trajectory_gradients_match_finite_differences():
+    inputs = tuple(torch.tensor(v, dtype=torch.float64, requires_grad=True)
+                   for v in ([0.8, -0.4], [0.1, 0.5], [2.0, 2.6], [0.2, 0.05]))
+    assert torch.autograd.gradcheck(
+        lambda *p: damped_pendulum_trajectory_uniform(*p, 0.02, 40), inputs)
+
+
+@pytest.mark.parametrize("args, match", [
+    (([0.1], [0.0], [2.0], [0.1, 0.2]), "1-D tensors of one length"),
+    (([[0.1]], [[0.0]], [[2.0]], [[0.1]]), "1-D tensors of one length"),
+])
+def test_damped_trajectory_refuses_bad_shapes(args, match):
+    with pytest.raises(ValueError, match=match):
+        damped_pendulum_trajectory_uniform(*map(torch.tensor, args), 0.01, 10)
+
+
+@pytest.mark.parametrize("dt, n_steps, match", [(0.0, 10, "dt must be a positive"),
+                                                (float("nan"), 10, "dt must be a positive"),
+                                                (0.01, -1, "n_steps must be a non-negative"),
+                                                (0.01, 2.5, "n_steps must be a non-negative")])
+def test_damped_trajectory_refuses_bad_grids(dt, n_steps, match):
+    one = torch.tensor([1.0])
+    with pytest.raises(ValueError, match=match):
+        damped_pendulum_trajectory_uniform(one, one, one, one, dt, n_steps)

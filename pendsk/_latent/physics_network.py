@@ -13,15 +13,19 @@ from torch.distributions import Normal, kl_divergence
 
 from .._neural.layers import MLP
 from ..physics.estimates import ESTIMATES, pendulum_estimates
+from ..physics.torch_damped import damped_pendulum_trajectory_uniform
 from ..physics.torch_pendulum import pendulum_trajectory_uniform
 from .vae_network import LatentNetwork
 
-__all__ = ["PHYSICAL_LATENTS", "EstimateCache", "PhysicsVAENetwork"]
+__all__ = ["DAMPED_LATENTS", "PHYSICAL_LATENTS", "EstimateCache", "PhysicsVAENetwork"]
 
 
 
 #: Names of the physical latents, in the order of the code's first columns.
 PHYSICAL_LATENTS = ("theta0", "omega0", "natural_frequency")
+
+#: ... and those of the damped physics.
+DAMPED_LATENTS = (*PHYSICAL_LATENTS, "damping_rate")
 
 
 #: Initial posterior log-variance of a physical latent, relative to its
@@ -67,13 +71,17 @@ class PhysicsVAENetwork(LatentNetwork):
     the code ``z = (theta0, omega0, natural_frequency, aux...)``; the
     physical means are the refined estimates plus a learned correction in
     units of the prior's standard deviation (zero at initialisation).
+    With ``damped=True`` the code is ``(theta0, omega0, natural_frequency,
+    damping_rate, aux...)`` and the physical means start from the
+    estimates of the damped equation's integral form.
 
     Decoder::
 
         theta(t) = theta_phys(t) (1 + gain(t)) + offset(t)
 
     with ``theta_phys`` the exact undamped pendulum
-    (:func:`pendulum_trajectory_uniform`) and ``gain``, ``offset`` smooth
+    (:func:`pendulum_trajectory_uniform`), or the damped one integrated
+    (:func:`damped_pendulum_trajectory_uniform`), and ``gain``, ``offset`` smooth
     functions of time, each a combination of ``n_basis`` quarter-wave sines
     ``sin(pi (k - 1/2) t / t_end)`` whose coefficients an MLP computes from
     the auxiliary latents alone (zero at initialisation): an envelope such
@@ -98,8 +106,8 @@ class PhysicsVAENetwork(LatentNetwork):
         Key of :data:`pendsk._neural.layers.ACTIVATIONS`.
     x_mean, x_scale : array-like of shape (n_steps,)
         The standardisation of the rows (radians = row * x_scale + x_mean).
-    prior_mean, prior_std : array-like of shape (3,)
-        Gaussian prior of the physical latents.
+    prior_mean, prior_std : array-like of shape (n_physical,)
+        Gaussian prior of the physical latents (3, or 4 when damped).
     feature_mean, feature_scale : array-like of shape (8,)
         Standardisation of the estimates fed to the encoder.
     noise_std : float, default=1.0
@@ -107,15 +115,20 @@ class PhysicsVAENetwork(LatentNetwork):
     n_basis : int, default=6
         Sines per correction term: few, so that the correction is slow and
         cannot mimic the physics' parameters near ``t = 0``.
+    damped : bool, default=False
+        Whether the physics is the damped pendulum, with a fourth physical
+        latent, the damping rate [1/s].
     """
 
     def __init__(self, n_steps, dt, aux_dim=2, hidden_layer_sizes=(128, 128),
                  activation="silu", x_mean=None, x_scale=None, prior_mean=(0.0, 0.0, 1.0),
                  prior_std=(1.0, 1.0, 1.0), feature_mean=None, feature_scale=None,
-                 noise_std=1.0, n_basis=6):
+                 noise_std=1.0, n_basis=6, damped=False):
         super().__init__()
         self.n_steps, self.dt, self.aux_dim = int(n_steps), float(dt), int(aux_dim)
-        self.latent_dim = len(PHYSICAL_LATENTS) + self.aux_dim
+        self.damped = bool(damped)
+        self.n_physical = len(DAMPED_LATENTS if self.damped else PHYSICAL_LATENTS)
+        self.latent_dim = self.n_physical + self.aux_dim
         self.n_basis = int(n_basis)
         n_estimates = len(ESTIMATES)
 
@@ -124,8 +137,8 @@ class PhysicsVAENetwork(LatentNetwork):
             self.register_buffer(name, torch.as_tensor(value, dtype=torch.float32).clone())
         buffer("x_mean", x_mean, 0.0, self.n_steps)
         buffer("x_scale", x_scale, 1.0, self.n_steps)
-        buffer("prior_mean", prior_mean, 0.0, 3)
-        buffer("prior_std", prior_std, 1.0, 3)
+        buffer("prior_mean", prior_mean, 0.0, self.n_physical)
+        buffer("prior_std", prior_std, 1.0, self.n_physical)
         buffer("feature_mean", feature_mean, 0.0, n_estimates)
         buffer("feature_scale", feature_scale, 1.0, n_estimates)
         # the correction's time basis: sin(pi (k - 1/2) s), s = t / t_end
@@ -162,20 +175,29 @@ class PhysicsVAENetwork(LatentNetwork):
         features = (estimates - self.feature_mean) / self.feature_scale
         out = self.encoder(torch.cat([x, features], dim=-1))
         mean, log_var = out[:, :self.latent_dim], out[:, self.latent_dim:]
-        physical_mean = estimates[:, 4:7] + self.prior_std * mean[:, :3]
+        k = self.n_physical
+        # the integral fit's (theta0, omega0, w, damping rate), or the
+        # refined undamped fit's (theta0, omega0, w)
+        start = estimates[:, :4] if self.damped else estimates[:, 4:7]
+        physical_mean = start + self.prior_std * mean[:, :k]
         physical_log_var = (2 * torch.log(self.prior_std) + _LOG_VAR_START
-                            + log_var[:, :3])
-        return (torch.cat([physical_mean, mean[:, 3:]], dim=-1),
-                torch.cat([physical_log_var, log_var[:, 3:]], dim=-1))
+                            + log_var[:, :k])
+        return (torch.cat([physical_mean, mean[:, k:]], dim=-1),
+                torch.cat([physical_log_var, log_var[:, k:]], dim=-1))
 
     def _physics_and_correction(self, z):
         """The physics [rad] and the correction added to it [rad]."""
-        aux = z[:, 3:] if self.aux_dim else torch.zeros_like(z[:, :1])
+        aux = z[:, self.n_physical:] if self.aux_dim else torch.zeros_like(z[:, :1])
         coef = _CORRECTION_SCALE * self.correction(aux)
         gain, offset = coef[:, :self.n_basis], coef[:, self.n_basis:]
         # start the physics where the sum starts with velocity omega0
         omega = z[:, 1] - z[:, 0] * (gain @ self.basis_slope) - offset @ self.basis_slope
-        physics = pendulum_trajectory_uniform(z[:, 0], omega, z[:, 2], self.dt, self.n_steps)
+        if self.damped:
+            physics = damped_pendulum_trajectory_uniform(z[:, 0], omega, z[:, 2], z[:, 3],
+                                                         self.dt, self.n_steps)
+        else:
+            physics = pendulum_trajectory_uniform(z[:, 0], omega, z[:, 2], self.dt,
+                                                  self.n_steps)
         return physics, physics * (gain @ self.basis.T) + offset @ self.basis.T
 
     def trajectory(self, z):
@@ -191,7 +213,7 @@ class PhysicsVAENetwork(LatentNetwork):
 
     def _prior(self, like):
         """The prior of the codes: Gaussian physical latents, N(0, 1) auxiliary ones."""
-        n_aux = like.shape[-1] - 3
+        n_aux = like.shape[-1] - self.n_physical
         return Normal(torch.cat([self.prior_mean, like.new_zeros(n_aux)]),
                       torch.cat([self.prior_std, like.new_ones(n_aux)]), validate_args=False)
 

@@ -14,7 +14,7 @@ from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, LOSS_WEIGHT, NeuralEs
 from .._utils.validation import Count, Pair, check_output_size, check_settings, naming
 from ..physics.estimates import pendulum_estimates
 from .base import LatentModel
-from .physics_network import PHYSICAL_LATENTS, PhysicsVAENetwork
+from .physics_network import DAMPED_LATENTS, PHYSICAL_LATENTS, PhysicsVAENetwork
 
 __all__ = ["PhysicsVAE"]
 
@@ -52,6 +52,12 @@ class PhysicsVAE(LatentModel):
     corrections around them, so the physical latents keep their meaning on
     rows outside the training range.
 
+    With ``physics="damped"`` damping is known physics: a fourth physical
+    latent, the damping rate ``gamma = b / (m L**2)`` [1/s] of
+    ``theta'' = -gamma theta' - w**2 sin(theta)``, and a decoder that
+    integrates that equation (RK4; no closed form exists), its encoder
+    starting from the integral-form estimates of the damped equation.
+
     Parameters
     ----------
     aux_dim : int, default=2
@@ -63,6 +69,10 @@ class PhysicsVAE(LatentModel):
         normal float32 number, as the decoder trains in float32).
     beta : float, default=1.0
         Weight of the KL term of the training loss.
+    physics : {{"undamped", "damped"}}, default="undamped"
+        The physics the decoder knows: the exact undamped pendulum (latents
+        ``theta0, omega0, natural_frequency``), or the damped one, integrated
+        (also ``damping_rate`` [1/s]; a fit takes several times longer).
     theta0_range, omega0_range, frequency_range : tuple (low, high) or None, \
 default=None
         Range of each physical latent [rad, rad/s, rad/s]: its prior is the
@@ -90,10 +100,10 @@ default=None
 
     Attributes
     ----------
-    prior_mean_ : ndarray of shape (3,)
+    prior_mean_ : ndarray of shape (n_physical,)
         Mean of the Gaussian prior of ``theta0, omega0, natural_frequency``
-        that training uses.
-    prior_std_ : ndarray of shape (3,)
+        (and ``damping_rate``) that training uses.
+    prior_std_ : ndarray of shape (n_physical,)
         Its standard deviations.
     prior_ : MixturePrior
         The distribution of codes that :meth:`sample` and :meth:`traverse`
@@ -176,6 +186,7 @@ default=None
         # the decoder integrates in float32: dt must be a normal float32
         "dt": [Interval(Real, FLOAT32_TINY, FLOAT32_MAX, closed="both")],
         "beta": [LOSS_WEIGHT],
+        "physics": [StrOptions({"undamped", "damped"})],
         "theta0_range": [_RANGE, None],
         "omega0_range": [_RANGE, None],
         "frequency_range": [_FREQUENCY_RANGE, None],
@@ -186,10 +197,10 @@ default=None
     _decoder = ("trajectory", True)
     _loss_weights = (*NeuralEstimator._loss_weights, "beta", "correction_weight")
     _data_settings = ("dt",)
-    _network_params = ("aux_dim", "dt", "theta0_range", "omega0_range", "frequency_range",
+    _network_params = ("aux_dim", "dt", "physics", "theta0_range", "omega0_range", "frequency_range",
                        *NeuralEstimator._network_params)
 
-    def __init__(self, aux_dim=2, dt=0.01, beta=1.0, *, theta0_range=None,
+    def __init__(self, aux_dim=2, dt=0.01, beta=1.0, *, physics="undamped", theta0_range=None,
                  omega0_range=None, frequency_range=None, correction_weight=0.001,
                  prior_components=20, sample_noise="residuals",
                  hidden_layer_sizes=(128, 128), activation="silu", lr=2e-3,
@@ -200,6 +211,7 @@ default=None
         self.aux_dim = aux_dim
         self.dt = dt
         self.beta = beta
+        self.physics = physics
         self.theta0_range = theta0_range
         self.omega0_range = omega0_range
         self.frequency_range = frequency_range
@@ -240,8 +252,10 @@ default=None
         estimates = pendulum_estimates(theta, float(self.dt)).numpy()
         feature_mean = estimates.mean(axis=0)
         feature_scale = _floor_scale(estimates.std(axis=0), feature_mean)
-        prior_mean = feature_mean[4:7].copy()
-        prior_std = feature_scale[4:7].copy()
+        # the estimates the encoder starts from (physics_network.encode)
+        start = slice(0, 4) if self.physics == "damped" else slice(4, 7)
+        prior_mean = feature_mean[start].copy()
+        prior_std = feature_scale[start].copy()
         ranges = self._ranges()
         for i, latent in enumerate(PHYSICAL_LATENTS):
             if latent in ranges:
@@ -252,7 +266,7 @@ default=None
             hidden_layer_sizes=self._hidden_layers(), activation=self.activation,
             x_mean=self._x_scaler.mean_, x_scale=self._x_scaler.scale_,
             prior_mean=prior_mean, prior_std=prior_std, feature_mean=feature_mean,
-            feature_scale=feature_scale,
+            feature_scale=feature_scale, damped=self.physics == "damped",
             # the noise the estimates leave (median over rows): the scale the
             # likelihood starts from
             noise_std=max(float(np.exp(np.median(estimates[:, 7]))),
@@ -282,11 +296,18 @@ default=None
 
     @property
     def _fitted_width(self):
-        return f"{self._n_features_out} latents (3 physical + aux_dim)"
+        return (f"{self._n_features_out} latents ({len(self._physical_latents)} physical + "
+                "aux_dim)")
+
+    @property
+    def _physical_latents(self):
+        """Names of the fitted model's physical latents."""
+        return DAMPED_LATENTS if self.net_.module_.damped else PHYSICAL_LATENTS
 
     def get_feature_names_out(self, input_features=None):
         """Names of the latent variables: ``theta0, omega0,
-        natural_frequency, aux0, ...``.
+        natural_frequency`` (``damping_rate`` with ``physics="damped"``),
+        ``aux0, ...``.
 
         Parameters
         ----------
@@ -301,8 +322,9 @@ default=None
         check_is_fitted(self)
         with naming("input_features"):
             _check_feature_names_in(self, input_features, generate_names=False)
-        n_aux = self._n_features_out - len(PHYSICAL_LATENTS)
-        return np.asarray([*PHYSICAL_LATENTS, *(f"aux{i}" for i in range(n_aux))],
+        physical = self._physical_latents
+        n_aux = self._n_features_out - len(physical)
+        return np.asarray([*physical, *(f"aux{i}" for i in range(n_aux))],
                           dtype=object)
 
     # -- the latent code -------------------------------------------------------------
@@ -321,10 +343,11 @@ default=None
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, 3 + aux_dim)
+        Z : ndarray of shape (n_samples, n_physical + aux_dim)
             Each row's posterior mean: ``theta0`` [rad], ``omega0`` [rad/s],
-            ``natural_frequency`` [rad/s], then the auxiliary latents.
-        Z_std : ndarray of shape (n_samples, 3 + aux_dim)
+            ``natural_frequency`` [rad/s] (and ``damping_rate`` [1/s]), then
+            the auxiliary latents.
+        Z_std : ndarray of shape (n_samples, n_physical + aux_dim)
             The posterior standard deviations, in the same units; only
             when ``return_std`` is True.
         """
@@ -337,7 +360,7 @@ default=None
                 raise ValueError(f"latent must be one of {names} or an index; got {latent!r}.")
             return names.index(latent)
         if latent >= len(names):
-            raise ValueError(f"latent must be in [0, {len(names)}) (3 physical + the fitted "
+            raise ValueError(f"latent must be in [0, {len(names)}) (the physical + the fitted "
                              f"aux_dim) or a name; got {latent}.")
         return int(latent)
 
@@ -366,7 +389,7 @@ default=None
         values : array-like of shape (n_values,), default=None
             Values given to it, in its units; ``None`` means the mean of
             ``prior_`` ± 2 of its standard deviations in 5 steps.
-        z : array-like of shape (3 + aux_dim,), default=None
+        z : array-like of shape (n_physical + aux_dim,), default=None
             The code the other latents keep, e.g. a row of
             :meth:`transform`; ``None`` is a typical code, the mean of the
             heaviest component of ``prior_``.
@@ -390,7 +413,7 @@ default=None
         return self._decode(codes, blame)
 
     def sample(self, n_samples=1, random_state=None, *, theta0=None, omega0=None,
-               natural_frequency=None):
+               natural_frequency=None, damping_rate=None):
         """Draw new trajectories, with physical latents fixed or in a range.
 
         Codes are drawn from the fitted prior ``prior_``; ``theta0``,
@@ -418,6 +441,8 @@ default=None
             The initial angular velocity [rad/s], or its range.
         natural_frequency : float or tuple (low, high), default=None
             The natural frequency sqrt(g / L) [rad/s], or its range.
+        damping_rate : float or tuple (low, high), default=None
+            The damping rate [1/s], or its range (``physics="damped"`` only).
 
         Returns
         -------
@@ -436,7 +461,7 @@ default=None
         ((3, 100), True)
         """
         conditions = {"theta0": theta0, "omega0": omega0,
-                      "natural_frequency": natural_frequency}
+                      "natural_frequency": natural_frequency, "damping_rate": damping_rate}
         if all(value is None for value in conditions.values()):
             return super().sample(n_samples, random_state)
         validate_parameter_constraints(
@@ -445,6 +470,10 @@ default=None
             {"n_samples": n_samples, "random_state": random_state, **conditions},
             caller_name=f"{type(self).__name__}.sample")
         check_is_fitted(self)
+        if damping_rate is not None and "damping_rate" not in self._physical_latents:
+            raise ValueError("damping_rate: this PhysicsVAE knows no damping "
+                             "(physics='undamped'); fit it with physics='damped' to ask "
+                             "for a damping rate.")
         check_settings(self, "sample_noise")
         check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
         rng = check_random_state(random_state)

@@ -1,0 +1,362 @@
+"""PhysicsVAE head to head with Phys-VAE, on Phys-VAE's own pendulum benchmark.
+
+One run, one table per case (issue 26).  PhysicsVAE's decoder knows only
+the undamped, unforced pendulum, as Phys-VAE's does in its pendulum
+experiment (Takeishi & Kalousis, NeurIPS 2021, arXiv 2102.13156): what
+else moves the rows is left to its auxiliary latents.
+
+Cases
+-----
+- ``phys-vae``: Phys-VAE's forced damped pendulum, as its repository makes
+  it (github.com/n-takeishi/phys-vae, ``data/pendulum/generate.py`` with the
+  settings of ``data/pendulum/makedata.sh``):
+  θ'' = A ω² cos(2π f t) - γ θ' - ω² sin θ, θ'(0) = 0, 50 samples at
+  t = 0, 0.05, ..., 2.45 s, θ0 ~ U(-1.57, 1.57), ω ~ U(0.785, 3.14),
+  γ ~ U(0, 0.8), f ~ U(3.14, 6.28), A ~ U(0, 40), and Gaussian observation
+  noise of std 0.01 added.  As there, ``np.random.default_rng(seed)`` draws
+  θ0, ω, γ, A and f (in that order, each for all rows), then the noise;
+  1,000 training rows with seed 1234 and 1,000 test rows with seed 1236
+  (its 500 validation rows, seed 1235, select Phys-VAE's model; no model
+  here is selected, so they are not made).  One difference: generate.py
+  integrates each row with solve_ivp's default tolerances and dense output;
+  here DOP853 runs all rows as one system with rtol 1e-10, atol 1e-12 at
+  the grid (on 200 rows the two differ by 2e-4 rad RMS, 3e-3 rad at most,
+  well under the noise; the draws are the same number for number).
+- ``damped``: θ'' = -(g / L) sin θ - b / (m L²) θ' (pendsk's
+  ``PendulumSimulator`` convention), g = 10, θ0, ω0 ~ U(0.5, 1.75),
+  L ~ U(1, 3) m, m = 1 kg, b ~ U(0.05, 0.3) N·m·s per row, noise std 0.01,
+  on ``make_pendulum``'s default grid (500 samples of 0.01 s); 400 training
+  rows (seed 0), 200 held out (seed 1).  ``make_pendulum`` takes one
+  damping for all rows; the mass enters the equation only through
+  b / (m L²), so rows are simulated by ``PendulumSimulator(damping=0.3)``
+  with mass 0.3 / b: the same equation.  Fitted twice: with damping
+  unknown (``PhysicsVAE()``, the undamped physics and its correction) and
+  known (``PhysicsVAE(physics="damped")``, a fourth latent, the damping
+  rate b / (m L²) [1/s], and the damped equation integrated in the
+  decoder).
+
+Models (defaults unless said; the training seeds over ``--train-seeds``)
+------------------------------------------------------------------------
+- ``PhysicsVAE(dt=...)`` with the case's dt: θ0, ω0 and the natural
+  frequency from ``transform``, reconstructions by ``inverse_transform``.
+  (Phys-VAE's pendulum model is told θ'(0) = 0 and takes θ(0) from the
+  first sample; PhysicsVAE infers both.)
+- physics only: ``pendulum_residual(X_test, g=10, dt=..., return_factors=True)``,
+  the least-squares exact undamped pendulum per test row; ω = sqrt(g / L)
+  of the fitted L; its fit is its reconstruction (``fit s``: the fits of
+  the test rows).
+- network only: ``BetaVAE(beta=10)``, reconstructions
+  ``inverse_transform(transform(X))``; its ω, a ``LinearRegression`` from
+  the training rows' codes to their true ω, applied to the test codes.
+- Phys-VAE's published figures: only those its paper or repository states.
+
+Scores (test rows; mean ± std over training seeds)
+--------------------------------------------------
+- ``rec obs``, ``rec truth``: reconstruction RMSE [rad] against the noisy
+  rows and against the noise-free ones: the mean over rows of each row's
+  RMSE, for every model.
+- ``ω r``, ``ω RMSE``: Pearson correlation and RMSE [rad/s] of the inferred
+  natural frequency (PhysicsVAE: ``transform(X)[:, 2]``) with the true one.
+- ``CF s×``: counterfactual RMSE [rad] at s = 0.5, 1.5, 2: PhysicsVAE's
+  test codes with the natural frequency times s, decoded, against the true
+  simulator rerun noise-free with ω s and every other parameter kept (θ0,
+  γ, f, A; damped: θ0, ω0 and the rate b / (m L²)).  In the phys-vae case
+  the forcing A ω² cos(2π f t) scales with ω² too, as the equation says.
+  (Phys-VAE's ``pendulum_cntfact.ipynb`` reruns its simulator with the
+  *inferred* ω times s; here it is the true ω.)  Physics only: its fitted
+  θ0 and ω0 with ω s, undamped.  BetaVAE has no frequency to move: "—".
+- ``γ r``: the correlation of the inferred damping rate with the true
+  b / (m L²) (damping known only).
+- ``fit s``: seconds of ``fit``; ``× β-VAE``: PhysicsVAE's over
+  BetaVAE(beta=10)'s fit with the same seed.
+
+Bars (issue 26; verdicts at the end, means over seeds)
+------------------------------------------------------
+phys-vae: PhysicsVAE's ω r ≥ 0.99 and above physics only's; its rec obs
+≤ BetaVAE's; CF 1.5× ≤ 2 × noise (0.02 rad).  damped (damping unknown):
+natural-frequency r ≥ 0.99, rec obs ≤ BetaVAE's; damping known: γ r ≥
+0.99.  Both: PhysicsVAE's default fit ≤ 3 × BetaVAE(beta=10)'s (the
+damped physics, which integrates, is timed but held to no bar).
+
+How to run
+----------
+From the repository root, on a quiet machine::
+
+    PYTHONPATH=. python benchmarks/bench_physvae.py            # tens of minutes
+    PYTHONPATH=. python benchmarks/bench_physvae.py --quick    # smoke test
+
+``--quick`` uses 100 training rows (and 100 test rows; damped: 50), trains
+each network for a few epochs with one training seed, and prints no
+verdicts.  Every torch path runs on ``--threads`` threads (default 1).
+Progress lines go to stderr, the report to stdout.
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.stats import pearsonr
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import root_mean_squared_error
+
+from _report import machine_info, progress, table
+
+from pendsk import BetaVAE, PendulumSimulator, PhysicsVAE
+from pendsk.datasets import ARTICLE_DT, ARTICLE_N_STEPS
+from pendsk.exceptions import CollapseWarning
+from pendsk.metrics import pendulum_residual
+
+G, NOISE = 10.0, 0.01
+SCALES = (0.5, 1.5, 2.0)
+#: Phys-VAE's pendulum (data/pendulum/makedata.sh), in generate.py's order of draws.
+PV_DT, PV_STEPS = 0.05, 50
+PV_RANGES = {"theta0": (-1.57, 1.57), "omega": (0.785, 3.14), "gamma": (0.0, 0.8),
+             "amplitude": (0.0, 40.0), "frequency": (3.14, 6.28)}
+B_REF = 0.3  # the simulator's damping; each row's b through its mass B_REF / b
+CASES = {"phys-vae": dict(dt=PV_DT, seeds=(1234, 1236), sizes=(1000, 1000), quick=(100, 100)),
+         "damped": dict(dt=ARTICLE_DT, seeds=(0, 1), sizes=(400, 200), quick=(100, 50))}
+QUICK_EPOCHS = 3
+THREADS = 1
+
+
+# -- data ----------------------------------------------------------------------------
+
+def forced_pendulum(theta0, omega, gamma, amplitude, frequency):
+    """Noise-free θ of Phys-VAE's equation on its grid, all rows one DOP853 system."""
+    n, t = len(theta0), PV_DT * np.arange(PV_STEPS)
+
+    def rhs(time_, state):
+        theta, velocity = state[:n], state[n:]
+        force = amplitude * omega**2 * np.cos(2 * np.pi * frequency * time_)
+        return np.concatenate([velocity, force - gamma * velocity - omega**2 * np.sin(theta)])
+
+    solution = solve_ivp(rhs, (0.0, t[-1]), np.concatenate([theta0, np.zeros(n)]),
+                         method="DOP853", rtol=1e-10, atol=1e-12, t_eval=t)
+    return solution.y[:n]
+
+
+def damped_pendulum(theta0, omega0, length, rate, noise_seed=None):
+    """θ'' = -(g / L) sin θ - rate θ' by PendulumSimulator (damping / (m L²) = rate)."""
+    simulator = PendulumSimulator(
+        n_steps=ARTICLE_N_STEPS, dt=ARTICLE_DT, g=G, damping=B_REF,
+        noise_std=0.0 if noise_seed is None else NOISE, random_state=noise_seed)
+    mass = B_REF / (rate * length**2)
+    return simulator.fit_transform(np.column_stack([theta0, omega0, length, mass]))
+
+
+def load(case, n, seed):
+    """``{X, truth, omega, counterfactual(scale)}`` of ``n`` rows."""
+    rng = np.random.default_rng(seed)
+    if case == "phys-vae":
+        p = {name: rng.uniform(*bounds, size=n) for name, bounds in PV_RANGES.items()}
+        truth = forced_pendulum(**p)
+        return dict(X=truth + rng.normal(0.0, NOISE, truth.shape), truth=truth,
+                    omega=p["omega"],
+                    counterfactual=lambda s: forced_pendulum(**{**p, "omega": s * p["omega"]}))
+    theta0, omega0 = rng.uniform(0.5, 1.75, (2, n))
+    length = rng.uniform(1.0, 3.0, n)
+    rate = rng.uniform(0.05, 0.3, n) / length**2  # b / (m L²), m = 1 kg
+    return dict(X=damped_pendulum(theta0, omega0, length, rate, noise_seed=seed),
+                truth=damped_pendulum(theta0, omega0, length, rate), omega=np.sqrt(G / length),
+                rate=rate,
+                counterfactual=lambda s: damped_pendulum(theta0, omega0, length / s**2, rate))
+
+
+# -- scores --------------------------------------------------------------------------
+
+def row_rmse(A, B):
+    """Mean over rows of each row's RMSE (the rows as outputs)."""
+    return float(root_mean_squared_error(B.T, A.T))
+
+
+def scores(test, reconstruction, omega, counterfactuals, true_cf, seconds):
+    out = {"rec obs": row_rmse(reconstruction, test["X"]),
+           "rec truth": row_rmse(reconstruction, test["truth"]),
+           "ω r": float(pearsonr(omega, test["omega"]).statistic),
+           "ω RMSE": float(root_mean_squared_error(test["omega"], omega)), "fit s": seconds}
+    for s, X_cf in counterfactuals.items():
+        out[f"CF {s:g}×"] = row_rmse(X_cf, true_cf[s])
+    return out
+
+
+def timed_fit(model, X):
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        model.fit(X)
+    return time.perf_counter() - start
+
+
+def physics_vae(seed, train, test, true_cf, dt, extra):
+    model = PhysicsVAE(dt=dt, random_state=seed, n_jobs=THREADS, **extra)
+    seconds = timed_fit(model, train["X"])
+    codes = model.transform(test["X"])
+    counterfactuals = {}
+    for s in SCALES:
+        moved = codes.copy()
+        moved[:, 2] *= s
+        counterfactuals[s] = model.inverse_transform(moved)
+    out = scores(test, model.inverse_transform(codes), codes[:, 2], counterfactuals, true_cf,
+                 seconds)
+    if extra.get("physics") == "damped":
+        out["γ r"] = float(pearsonr(codes[:, 3], test["rate"]).statistic)
+    return out
+
+
+def beta_vae(seed, train, test, true_cf, dt, extra):
+    model = BetaVAE(beta=10.0, random_state=seed, n_jobs=THREADS, **extra)
+    seconds = timed_fit(model, train["X"])
+    codes = model.transform(test["X"])
+    omega = LinearRegression().fit(model.transform(train["X"]), train["omega"]).predict(codes)
+    return scores(test, model.inverse_transform(codes), omega, {}, true_cf, seconds)
+
+
+def physics_only(test, true_cf, dt):
+    start = time.perf_counter()
+    _, fitted = pendulum_residual(test["X"], g=G, dt=dt, return_factors=True)
+    seconds = time.perf_counter() - start
+    theta0, omega0, length = fitted.T
+    simulator = PendulumSimulator(n_steps=test["X"].shape[1], dt=dt, g=G)
+
+    def decode(s):
+        return simulator.fit_transform(
+            np.column_stack([theta0, omega0, length / s**2, np.ones_like(length)]))
+
+    return scores(test, decode(1.0), np.sqrt(G / length), {s: decode(s) for s in SCALES},
+                  true_cf, seconds)
+
+
+# -- the report ----------------------------------------------------------------------
+
+COLUMNS = ["rec obs", "rec truth", "ω r", "ω RMSE", *(f"CF {s:g}×" for s in SCALES), "γ r",
+           "fit s", "× β-VAE"]
+FORMATS = {"ω r": ".4f", "γ r": ".4f", "fit s": ".1f", "× β-VAE": ".2f"}
+
+
+def stat(results, key):
+    values = np.array([r[key] for r in results if key in r], dtype=float)
+    if len(values) == 0:
+        return "—"
+    fmt = FORMATS.get(key, ".4f")
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return f"{format(values.mean(), fmt)}±{format(values.std(), fmt)}"
+
+
+def mean(results, key):
+    return float(np.mean([r[key] for r in results]))
+
+
+def run_case(case, train_seeds, quick):
+    """``{model: [scores per training seed]}`` of one case."""
+    settings = CASES[case]
+    n_train, n_test = settings["quick" if quick else "sizes"]
+    progress(f"{case}: simulating {n_train} + {n_test} rows")
+    train = load(case, n_train, settings["seeds"][0])
+    test = load(case, n_test, settings["seeds"][1])
+    true_cf = {s: test["counterfactual"](s) for s in SCALES}
+    extra = dict(max_epochs=QUICK_EPOCHS) if quick else {}
+    progress(f"{case}: physics only (pendulum_residual on the test rows)")
+    out = {"physics only": [physics_only(test, true_cf, settings["dt"])],
+           f"PhysicsVAE(dt={settings['dt']:g})": [], "BetaVAE(beta=10)": []}
+    physics, network = list(out)[1:]
+    known = f"PhysicsVAE(dt={settings['dt']:g}, physics='damped')"
+    if case == "damped":
+        out[known] = []
+    for seed in train_seeds:
+        progress(f"{case}, seed {seed}: {physics}")
+        out[physics].append(physics_vae(seed, train, test, true_cf, settings["dt"], extra))
+        progress(f"{case}, seed {seed}: BetaVAE(beta=10)")
+        out[network].append(beta_vae(seed, train, test, true_cf, settings["dt"], extra))
+        for name in out:
+            if name.startswith("PhysicsVAE"):
+                if name == known:
+                    progress(f"{case}, seed {seed}: {known}")
+                    out[known].append(physics_vae(seed, train, test, true_cf, settings["dt"],
+                                                  {**extra, "physics": "damped"}))
+                out[name][-1]["× β-VAE"] = out[name][-1]["fit s"] / out[network][-1]["fit s"]
+    return out
+
+
+def verdicts(cells):
+    rows = []
+
+    def check(bar, measured, ok):
+        rows.append([bar, measured, "PASS" if ok else "FAIL"])
+
+    for case, by_model in cells.items():
+        physics = by_model[f"PhysicsVAE(dt={CASES[case]['dt']:g})"]
+        network = by_model["BetaVAE(beta=10)"]
+        r, r_lsq = mean(physics, "ω r"), mean(by_model["physics only"], "ω r")
+        if case == "phys-vae":
+            check(f"{case}: PhysicsVAE ω r >= 0.99 and > physics only's",
+                  f"{r:.4f} vs {r_lsq:.4f}", r >= 0.99 and r > r_lsq)
+            cf = mean(physics, "CF 1.5×")
+            check(f"{case}: PhysicsVAE CF 1.5× <= 2 x noise (0.02 rad)", f"{cf:.4f}",
+                  cf <= 2 * NOISE)
+        else:
+            check(f"{case}: PhysicsVAE natural-frequency r >= 0.99 (damping unknown)",
+                  f"{r:.4f}", r >= 0.99)
+            known = by_model[f"PhysicsVAE(dt={CASES[case]['dt']:g}, physics='damped')"]
+            rate = mean(known, "γ r")
+            check(f"{case}: damping known: damping rate r >= 0.99", f"{rate:.4f}",
+                  rate >= 0.99)
+            rec_known = mean(known, "rec obs")
+            check(f"{case}: damping known: rec obs <= BetaVAE(beta=10)'s",
+                  f"{rec_known:.4f} vs {mean(network, 'rec obs'):.4f}",
+                  rec_known <= mean(network, "rec obs"))
+        rec, rec_beta = mean(physics, "rec obs"), mean(network, "rec obs")
+        check(f"{case}: PhysicsVAE rec obs <= BetaVAE(beta=10)'s",
+              f"{rec:.4f} vs {rec_beta:.4f}", rec <= rec_beta)
+        fit, fit_beta = mean(physics, "fit s"), mean(network, "fit s")
+        check(f"{case}: PhysicsVAE fit <= 3 x BetaVAE(beta=10)'s",
+              f"{fit:.1f} s vs {fit_beta:.1f} s ({fit / fit_beta:.2f}x)", fit <= 3 * fit_beta)
+    return rows
+
+
+def main(argv=None):
+    global THREADS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"100 training rows, {QUICK_EPOCHS} epochs per network, one "
+                        "training seed: a smoke test, without verdicts")
+    parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
+    parser.add_argument("--train-seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads of every estimator (n_jobs)")
+    args = parser.parse_args(argv)
+    THREADS = args.threads
+    if args.quick:
+        args.train_seeds = args.train_seeds[:1]
+    start = time.perf_counter()
+    cells = {case: run_case(case, args.train_seeds, args.quick) for case in args.cases}
+
+    print("pendsk PhysicsVAE against Phys-VAE's pendulum benchmark (issue 26)")
+    for line in machine_info(torch_threads=THREADS):
+        print("  " + line)
+    print(f"  training seeds {args.train_seeds}; RMSE: mean over test rows of each row's RMSE"
+          + (" (QUICK: a smoke test, no verdicts)" if args.quick else ""))
+    for case, by_model in cells.items():
+        settings = CASES[case]
+        n_train, n_test = settings["quick" if args.quick else "sizes"]
+        print(f"\n{case}: {n_train} training rows (seed {settings['seeds'][0]}), {n_test} test "
+              f"rows (seed {settings['seeds'][1]}), dt = {settings['dt']:g} s")
+        body = [[name, *(stat(results, key) for key in COLUMNS)]
+                for name, results in by_model.items()]
+        if case == "phys-vae":
+            body.append(["Phys-VAE, published", *["—"] * len(COLUMNS)])
+        table(["model", *COLUMNS], body)
+        if case == "phys-vae":
+            print("  Phys-VAE, published: no figure quoted: n-takeishi/phys-vae's README and\n"
+                  "  pendulum_cntfact.ipynb state none, and none is copied from the paper "
+                  "unchecked.")
+    if not args.quick:
+        print()
+        table(["bar", "measured", "verdict"], verdicts(cells))
+    print(f"\ntotal benchmark time {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
