@@ -3,7 +3,8 @@ TrajectoryGAN, and PhysicsVAE with physical latents fixed or in a range.
 
 ``fit(X, y)`` with class labels makes a generator conditional: BetaVAE fits
 one prior of codes per class on its shared network, TrajectoryGAN is a
-conditional GAN (both networks see the one-hot label); ``sample`` then
+conditional GAN (the generator sees the one-hot label, the critic
+projects it and classifies rows, as AC-GAN); ``sample`` then
 takes the classes to generate and returns them beside the rows, as
 ``GaussianMixture.sample`` does.  ``fit(X)`` keeps the unconditional model.
 PhysicsVAE's ``sample`` takes ``theta0``, ``omega0`` and
@@ -155,6 +156,20 @@ def test_the_conditional_gan_sees_the_label(gan):
     with torch.no_grad():
         scores = [module.critic(codes, torch.tensor([k])).item() for k in (0, 1)]
     assert scores[0] != scores[1]
+
+
+def test_the_critics_auxiliary_classifier_learns_the_classes(gan, lengths):
+    # AC-GAN: the critic's class head is trained on the real codes (and the
+    # generator to make codes it assigns to the class asked for)
+    X, y, _ = lengths
+    module = gan.net_.module_
+    assert module.critic.classify.out_features == 2
+    codes = torch.as_tensor(gan._x_scaler.transform(gan.embedding_.transform(X)),
+                            dtype=torch.float32)
+    with torch.no_grad():
+        predicted = module.critic.class_logits(codes).argmax(1).numpy()
+    assert np.mean(gan.classes_[predicted] == y) > 0.9
+    # (how well the samples follow their classes: benchmarks/bench_augment.py)
 
 
 def test_the_conditional_gan_samples_rows_and_classes(gan):

@@ -20,10 +20,15 @@ class Critic(nn.Module):
 
     ``critic(rows)`` scores rows; ``critic(rows, labels)`` adds the inner
     product of the last hidden layer with a learned embedding of each row's
-    class index.  A one-hot label concatenated to the input, as in the
-    first conditional GANs, lets the critic ignore the label: on GunPoint
-    with 10 rows per class a classifier assigned such a GAN's samples to
-    their class at 0.65-0.69 of its accuracy on real rows.
+    class index; :meth:`class_logits` classifies rows from the same layer
+    (AC-GAN's auxiliary classifier, Odena et al. 2017: the critic learns
+    the real rows' classes, the generator to make rows it assigns to the
+    class asked for).  A one-hot label concatenated to the critic's input,
+    as in the first conditional GANs, lets the critic ignore the label: on
+    GunPoint with 10 rows per class a classifier assigned such a GAN's
+    samples to their class at 0.66-0.69 of its accuracy on real rows (two
+    splits), the projection alone at 0.75-0.76, with the classifier at
+    0.78-1.00.
 
     Parameters
     ----------
@@ -47,6 +52,12 @@ class Critic(nn.Module):
             width, self.features = n_features, nn.Identity()
         self.score = nn.Linear(width, 1)
         self.projection = nn.Embedding(n_classes, width) if n_classes else None
+        self.classify = nn.Linear(width, n_classes) if n_classes else None
+
+    def class_logits(self, rows):
+        """Logits of each row's class (the auxiliary classifier of
+        AC-GAN, Odena et al. 2017, on the critic's features)."""
+        return self.classify(self.features(rows))
 
     def forward(self, rows, labels=None):
         features = self.features(rows)
@@ -63,7 +74,7 @@ class GAN(nn.Module):
     non-Wasserstein GAN) scores rows.  A conditional GAN (``n_classes > 0``)
     gives the generator a one-hot class label beside its noise (Mirza and
     Osindero 2014; :meth:`conditioned` appends it), and its critic a
-    projection of the label (:class:`Critic`).
+    projection of the label and a classifier of rows (:class:`Critic`).
 
     Parameters
     ----------

@@ -12,6 +12,7 @@ GAN's ``n_critic`` and ``penalty``) through ``set_params``, in one place
 import math
 
 import torch
+from torch.nn.functional import cross_entropy
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 
@@ -221,6 +222,8 @@ class GANNet(Net):
         real_scores = critic(real)
         critic_loss = self.criterion_(critic(fake), real_scores)
         loss = critic_loss + penalty.critic_term(critic, real, fake, real_scores)
+        if labels is not None:  # the auxiliary classifier learns the real rows' classes
+            loss = loss + cross_entropy(gan.critic.class_logits(real.detach()), labels.long())
         loss.backward()
         self.critic_optimizer_.step()
         penalty.after_step(gan.critic)
@@ -233,6 +236,9 @@ class GANNet(Net):
             self.optimizer_.zero_grad(set_to_none=True)
             generated = gan(conditioned(gan.draw_latent(len(real), real)))
             generator_loss = self.criterion_(critic(generated))
+            if labels is not None:  # ... and the generator makes rows it assigns right
+                generator_loss = generator_loss + cross_entropy(
+                    gan.critic.class_logits(generated), labels.long())
             generator_loss.backward()
             self.optimizer_.step()
             self.history.record_batch("generator_loss", generator_loss.item())
