@@ -77,7 +77,7 @@ class PhysicsVAENetwork(LatentNetwork):
 
     Decoder::
 
-        theta(t) = theta_phys(t) (1 + gain(t)) + offset(t)
+        theta(t) = theta_phys(t) (1 + gain(t)) + offset(t) + shift(t) theta_phys'(t)
 
     with ``theta_phys`` the exact undamped pendulum
     (:func:`pendulum_trajectory_uniform`), or the damped one integrated
@@ -86,9 +86,15 @@ class PhysicsVAENetwork(LatentNetwork):
     ``sin(pi (k - 1/2) t / t_end)`` whose coefficients an MLP computes from
     the auxiliary latents alone (zero at initialisation): an envelope such
     as damping's, and a drift.  Both vanish at ``t = 0`` and the physics
-    starts from ``omega0 - theta0 gain'(0) - offset'(0)``, so the decoded
-    trajectory starts at ``theta0`` with velocity ``omega0`` whatever the
-    correction: the physical latents keep their meaning.  Rows enter and
+    starts from ``omega0 - theta0 gain'(0) - offset'(0)``.  ``shift`` [s],
+    a combination of ``1 - cos(pi (k - 1/2) t / t_end)`` (zero, with zero
+    slope, at ``t = 0``), moves the physics in time to first order
+    (``theta_phys(t + shift(t))``): the phase that a swing drifts by when
+    something the physics leaves out changes its period, as damping does
+    to a wide swing as it narrows.  ``theta_phys'`` is the physics'
+    velocity by central differences.  So the decoded trajectory starts at
+    ``theta0`` with velocity ``omega0`` whatever the correction: the
+    physical latents keep their meaning.  Rows enter and
     leave standardised per time step; the physics runs in radians.
 
     Parameters
@@ -145,13 +151,15 @@ class PhysicsVAENetwork(LatentNetwork):
         frequencies = math.pi * (torch.arange(1, self.n_basis + 1) - 0.5)
         s = torch.linspace(0.0, 1.0, self.n_steps)
         self.register_buffer("basis", torch.sin(s[:, None] * frequencies[None, :]))
+        # the time shift's: 1 - cos(pi (k - 1/2) s), flat at t = 0
+        self.register_buffer("shift_basis", 1 - torch.cos(s[:, None] * frequencies[None, :]))
         # its slope at t = 0 [1/s]
         duration = max(self.n_steps - 1, 1) * self.dt
         self.register_buffer("basis_slope", frequencies / duration)
         self.encoder = MLP(self.n_steps + n_estimates, 2 * self.latent_dim,
                            hidden_layer_sizes, activation)
         # without auxiliary latents it sees a constant 0: one correction for all rows
-        self.correction = MLP(max(self.aux_dim, 1), 2 * self.n_basis,
+        self.correction = MLP(max(self.aux_dim, 1), 3 * self.n_basis,
                               hidden_layer_sizes[::-1], activation)
         for mlp in (self.encoder, self.correction):
             nn.init.zeros_(mlp[-1].weight)
@@ -189,7 +197,7 @@ class PhysicsVAENetwork(LatentNetwork):
         """The physics [rad] and the correction added to it [rad]."""
         aux = z[:, self.n_physical:] if self.aux_dim else torch.zeros_like(z[:, :1])
         coef = _CORRECTION_SCALE * self.correction(aux)
-        gain, offset = coef[:, :self.n_basis], coef[:, self.n_basis:]
+        gain, offset, shift = coef.split(self.n_basis, dim=1)
         # start the physics where the sum starts with velocity omega0
         omega = z[:, 1] - z[:, 0] * (gain @ self.basis_slope) - offset @ self.basis_slope
         if self.damped:
@@ -198,7 +206,10 @@ class PhysicsVAENetwork(LatentNetwork):
         else:
             physics = pendulum_trajectory_uniform(z[:, 0], omega, z[:, 2], self.dt,
                                                   self.n_steps)
-        return physics, physics * (gain @ self.basis.T) + offset @ self.basis.T
+        velocity = (torch.gradient(physics, spacing=self.dt, dim=1)[0] if self.n_steps > 1
+                    else torch.zeros_like(physics))
+        return physics, (physics * (gain @ self.basis.T) + offset @ self.basis.T
+                         + velocity * (shift @ self.shift_basis.T))
 
     def trajectory(self, z):
         """Decoded mean trajectories of the codes ``z`` [rad]."""

@@ -41,9 +41,10 @@ class PhysicsVAE(LatentModel):
     the natural frequency ``sqrt(g / L)`` [rad/s], the three quantities
     that an undamped trajectory identifies.  The decoder runs the exact
     pendulum on them (differentiable Jacobi elliptic functions, all time
-    steps at once) and corrects it with a smooth envelope and drift that an
-    MLP computes from ``aux_dim`` auxiliary latents, for what the undamped
-    physics leaves out, such as damping (Takeishi & Kalousis 2021).  The
+    steps at once) and corrects it with a smooth envelope, drift and time
+    shift that an MLP computes from ``aux_dim`` auxiliary latents, for what
+    the undamped physics leaves out, such as damping (Takeishi & Kalousis
+    2021).  The
     correction cannot change where and how fast the trajectory starts, and
     a penalty on its size keeps the physics explaining what it can.  The
     encoder starts from physics-informed estimates of each row's parameters
@@ -126,11 +127,14 @@ default=None
     Notes
     -----
     The decoded mean trajectory is ``theta_phys(t) (1 + gain(t)) +
-    offset(t)``: ``theta_phys`` the exact undamped pendulum, ``gain`` and
-    ``offset`` combinations of six quarter-wave sines ``sin(pi (k - 1/2) t
-    / t_end)`` (zero at ``t = 0``) with coefficients from the auxiliary
-    latents; the physics starts with the velocity that makes the sum start
-    at ``omega0``.  The loss is ``NLL + beta * KL + correction_weight *
+    offset(t) + shift(t) theta_phys'(t)``: ``theta_phys`` the exact
+    undamped pendulum (or the damped one), ``gain`` and ``offset``
+    combinations of six quarter-wave sines ``sin(pi (k - 1/2) t / t_end)``
+    (zero at ``t = 0``) and ``shift`` [s] of six ``1 - cos(pi (k - 1/2) t
+    / t_end)`` (flat at ``t = 0``: the physics moved in time to first
+    order, the phase a swing drifts by when its period changes), with
+    coefficients from the auxiliary latents; the physics starts with the
+    velocity that makes the sum start at ``omega0``.  The loss is ``NLL + beta * KL + correction_weight *
     R``, ``R`` the correction's squared size in the units of the
     reconstruction term (the least-action regulariser of [1]_); the priors
     of training are Gaussian.  A Gaussian prior as wide as the data's range
