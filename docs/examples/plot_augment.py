@@ -73,6 +73,26 @@ print(f"real + jittering:        "
       f"{accuracy(np.vstack([X_train, jittered]), np.r_[y_train, np.repeat(y_train, 4)]):.3f}")
 
 # %%
+# Asking the physics instead
+# --------------------------
+# Here the classes are ranges of one physical quantity, the length, so
+# :class:`~pendsk.PhysicsVAE` (fitted to the same 30 rows, without labels)
+# can be asked for swings of each class's natural frequencies, √(g/L) for
+# L in the class's third of [1, 2.5] m, everything else drawn as in the
+# data.
+from pendsk import PhysicsVAE
+from pendsk.datasets import ARTICLE_G  # g of make_pendulum's rows: 10 m/s²
+
+physics = PhysicsVAE(max_epochs=100, random_state=0).fit(X_train)
+edges = np.array([1.0, 1.5, 2.0, 2.5])
+frequencies = np.sqrt(ARTICLE_G / edges)  # falling with the length
+asked = [physics.sample(40, random_state=k,
+                        natural_frequency=(frequencies[k + 1], frequencies[k]))
+         for k in range(3)]
+print(f"real + PhysicsVAE samples asked for each class's frequencies: "
+      f"{accuracy(np.vstack([X_train, *asked]), np.r_[y_train, np.repeat(names, 40)]):.3f}")
+
+# %%
 # ``benchmarks/bench_augment.py`` runs this comparison with a strong
 # classifier for series (ROCKET), on three UCR sets and the pendulum, over
 # several random splits and two sizes, beside the classic augmentations;
