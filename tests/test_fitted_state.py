@@ -30,6 +30,7 @@ CHANGES = {
     "noise": 0.3,
     "aux_dim": 3,
     "dt": 0.2,
+    "physics": "damped",
     "theta0_range": (0.0, 2.0),
     "omega0_range": (0.0, 2.0),
     "frequency_range": (1.0, 4.0),

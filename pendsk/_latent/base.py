@@ -150,6 +150,9 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
                   if len(train_set.tensors) > 1 else None)
         try:
             mean, log_var = self._forward(Xs, method="encode")
+            with np.errstate(over="ignore"):
+                if not np.isfinite(np.exp(0.5 * log_var)).all():  # the posterior's spread
+                    raise ValueError("posterior standard deviations overflow float64")
             self.residuals_, self._residual_classes = self._training_residuals(Xs, mean,
                                                                                labels)
         except ValueError as error:  # the overflow error of _forward
@@ -158,7 +161,8 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
             raise ValueError(
                 f"The trained {type(self).__name__} gives codes or reconstructions of its "
                 f"training rows that overflow float64: a setting of the network ({settings}) "
-                "is probably out of range for this data.") from error
+                f"or the learning rate (lr={self.lr!r}) is probably out of range for this "
+                "data.") from error
         pending = self._deferred_prior_update(mean, log_var) if incremental else None
         self.__dict__.pop("_prior_update", None)
         if pending is None:

@@ -38,6 +38,9 @@ _LOG_VAR_START = 2 * math.log(1e-3)
 #: the first optimizer steps move the correction by a fraction of a radian.
 _CORRECTION_SCALE = 0.1
 
+#: ... and of its time shift, relative to the others' (see _physics_and_correction).
+_SHIFT_SCALE = 0.1
+
 
 class EstimateCache:
     """:func:`pendulum_estimates` of rows, each computed once.
@@ -86,10 +89,11 @@ class PhysicsVAENetwork(LatentNetwork):
     ``sin(pi (k - 1/2) t / t_end)`` whose coefficients an MLP computes from
     the auxiliary latents alone (zero at initialisation): an envelope such
     as damping's, and a drift.  Both vanish at ``t = 0`` and the physics
-    starts from ``omega0 - theta0 gain'(0) - offset'(0)``.  ``shift`` [s],
-    a combination of ``1 - cos(pi (k - 1/2) t / t_end)`` (zero, with zero
-    slope, at ``t = 0``), moves the physics in time to first order
-    (``theta_phys(t + shift(t))``): the phase that a swing drifts by when
+    starts from ``omega0 - theta0 gain'(0) - offset'(0)``.  ``shift``, a
+    combination of ``1 - cos(pi (k - 1/2) t / t_end)`` (zero, with zero
+    slope, at ``t = 0``) divided by the prior's mean natural frequency
+    (a phase [rad] turned into seconds), moves the physics in time to
+    first order (``theta_phys(t + shift(t))``): the phase that a swing drifts by when
     something the physics leaves out changes its period, as damping does
     to a wide swing as it narrows.  ``theta_phys'`` is the physics'
     velocity by central differences.  So the decoded trajectory starts at
@@ -208,8 +212,14 @@ class PhysicsVAENetwork(LatentNetwork):
                                                   self.n_steps)
         velocity = (torch.gradient(physics, spacing=self.dt, dim=1)[0] if self.n_steps > 1
                     else torch.zeros_like(physics))
+        # the shift is a phase [rad] of the prior's mean frequency w (a move
+        # in time of shift / w), a tenth of the coefficient: Adam's first
+        # steps, of about lr whatever the gradient, would otherwise move the
+        # phase of every swing by far more than the noise
+        seconds = (_SHIFT_SCALE * (shift @ self.shift_basis.T)
+                   / self.prior_mean[2].abs().clamp_min(1e-6))
         return physics, (physics * (gain @ self.basis.T) + offset @ self.basis.T
-                         + velocity * (shift @ self.shift_basis.T))
+                         + velocity * seconds)
 
     def trajectory(self, z):
         """Decoded mean trajectories of the codes ``z`` [rad]."""

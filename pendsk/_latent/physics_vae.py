@@ -1,4 +1,10 @@
-"""The physics-integrated VAE: latent codes with physical units."""
+"""The physics-integrated VAE: latent codes with physical units.
+
+Over 500 lines because one class holds the estimator's whole public
+surface (its long docstring, transform, traverse, sample on request with
+its rejection loop): the network and the physics live in their own
+modules already.
+"""
 
 from numbers import Real
 

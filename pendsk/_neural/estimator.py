@@ -336,7 +336,7 @@ class NeuralEstimator(BaseEstimator):
         except (RuntimeError, MemoryError, TypeError, OverflowError) as error:
             # torch's allocator, or sizes beyond a C long long
             if not isinstance(error, MemoryError) and not any(
-                    word in str(error) for word in ("allocate", "Overflow", "too big")):
+                    word in str(error).lower() for word in ("allocate", "overflow", "too big")):
                 raise
             sizes = ", ".join(f"{name}={_one_line(getattr(self, name))}"
                               for name in self._network_params)
