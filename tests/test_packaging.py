@@ -175,7 +175,8 @@ def test_readme_names_six_estimators_and_the_demos_settings():
 GUIDE = ROOT / "docs" / "guide"
 
 
-@pytest.mark.parametrize("page", ["regression", "uncertainty", "gan", "vae", "control"])
+@pytest.mark.parametrize("page", ["regression", "uncertainty", "gan", "vae", "control",
+                                  "conditional"])
 def test_guide_measured_figures_are_in_the_committed_runs_they_cite(page):
     # the "Measured" section of each guide page quotes one committed run
     # output (docs/_static/bench/*.txt or the demo's metrics.json); every
