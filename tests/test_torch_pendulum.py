@@ -20,8 +20,8 @@ from scipy.special import ellipkm1
 
 from pendsk.physics.closed_form import elliptic_parameter, exact
 from pendsk.physics.integrators import rk4
-from pendsk.physics.torch_damped import damped_pendulum_trajectory_uniform
-from pendsk.physics.torch_pendulum import ellipj, pendulum_trajectory, pendulum_trajectory_uniform
+from pendsk.physics.torch_pendulum import (damped_pendulum_trajectory_uniform, ellipj,
+                                           pendulum_trajectory, pendulum_trajectory_uniform)
 
 G = 10.0
 DT = 0.01
@@ -348,7 +348,7 @@ def test_bad_time_arguments():
 
 
 # --------------------------------------------------------------------------
-# The damped pendulum, integrated (pendsk.physics.torch_damped)
+# The damped pendulum, integrated
 # --------------------------------------------------------------------------
 
 def _scipy_damped(theta0, omega0, w, gamma, t):
@@ -386,8 +386,8 @@ def test_damped_trajectory_gradients_match_finite_differences():
 
 
 @pytest.mark.parametrize("args, match", [
-    (([0.1], [0.0], [2.0], [0.1, 0.2]), "1-D tensors of one length"),
-    (([[0.1]], [[0.0]], [[2.0]], [[0.1]]), "1-D tensors of one length"),
+    (([0.1, 0.2, 0.3], [0.0], [2.0], [0.1, 0.2]), "damping_rate must have the same length"),
+    (([[0.1]], [0.0], [2.0], [0.1]), "theta0 must be a scalar or a 1-D tensor"),
 ])
 def test_damped_trajectory_refuses_bad_shapes(args, match):
     with pytest.raises(ValueError, match=match):

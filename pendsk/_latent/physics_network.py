@@ -13,8 +13,7 @@ from torch.distributions import Normal, kl_divergence
 
 from .._neural.layers import MLP
 from ..physics.estimates import ESTIMATES, pendulum_estimates
-from ..physics.torch_damped import damped_pendulum_trajectory_uniform
-from ..physics.torch_pendulum import pendulum_trajectory_uniform
+from ..physics.torch_pendulum import damped_pendulum_trajectory_uniform, pendulum_trajectory_uniform
 from .vae_network import LatentNetwork
 
 __all__ = ["DAMPED_LATENTS", "PHYSICAL_LATENTS", "EstimateCache", "PhysicsVAENetwork"]
