@@ -49,3 +49,13 @@ def table(header, body):
 def progress(message):
     """A progress line on stderr (the report itself goes to stdout)."""
     print(f"  ... {message}", file=sys.stderr, flush=True)
+
+
+def training_arguments(parser, *, seeds=True):
+    """Add the options every generator benchmark shares: ``--train-seeds``
+    (each model fitted once per seed) and ``--threads`` (torch threads of
+    every estimator, its ``n_jobs``)."""
+    if seeds:
+        parser.add_argument("--train-seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads of every estimator (n_jobs)")

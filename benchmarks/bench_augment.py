@@ -77,7 +77,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
-from _report import machine_info, progress, table
+from _report import machine_info, progress, table, training_arguments
 
 from pendsk import BetaVAE, PhysicsVAE, TrajectoryGAN
 from pendsk.datasets import make_pendulum
@@ -286,7 +286,7 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--factor", type=int, default=4,
                         help="generated rows per real row of each class")
-    parser.add_argument("--threads", type=int, default=1)
+    training_arguments(parser, seeds=False)
     args = parser.parse_args(argv)
     THREADS = args.threads
     if args.quick:

