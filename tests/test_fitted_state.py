@@ -31,6 +31,7 @@ CHANGES = {
     "aux_dim": 3,
     "dt": 0.2,
     "physics": "damped",
+    "correction": "ode",
     "theta0_range": (0.0, 2.0),
     "omega0_range": (0.0, 2.0),
     "frequency_range": (1.0, 4.0),

@@ -16,7 +16,8 @@ from ..physics.estimates import ESTIMATES, pendulum_estimates
 from ..physics.torch_pendulum import damped_pendulum_trajectory_uniform, pendulum_trajectory_uniform
 from .vae_network import LatentNetwork
 
-__all__ = ["DAMPED_LATENTS", "PHYSICAL_LATENTS", "EstimateCache", "PhysicsVAENetwork"]
+__all__ = ["CORRECTIONS", "DAMPED_LATENTS", "PHYSICAL_LATENTS", "EstimateCache",
+           "PhysicsVAENetwork"]
 
 
 
@@ -39,6 +40,11 @@ _CORRECTION_SCALE = 0.1
 
 #: ... and of its time shift, relative to the others' (see _physics_and_correction).
 _SHIFT_SCALE = 0.1
+
+#: Where the correction acts: on the decoded trajectory, or as forces in
+#: the equation of motion.
+CORRECTIONS = ("output", "ode")
+
 
 
 class EstimateCache:
@@ -127,15 +133,22 @@ class PhysicsVAENetwork(LatentNetwork):
     damped : bool, default=False
         Whether the physics is the damped pendulum, with a fourth physical
         latent, the damping rate [1/s].
+    correction : {"output", "ode"}, default="output"
+        The correction above (``"output"``), or forces in the equation of
+        motion (``"ode"``, see :meth:`_forced`): the MLP then outputs a
+        displacement per time step and a friction coefficient.
     """
 
     def __init__(self, n_steps, dt, aux_dim=2, hidden_layer_sizes=(128, 128),
                  activation="silu", x_mean=None, x_scale=None, prior_mean=(0.0, 0.0, 1.0),
                  prior_std=(1.0, 1.0, 1.0), feature_mean=None, feature_scale=None,
-                 noise_std=1.0, n_basis=6, damped=False):
+                 noise_std=1.0, n_basis=6, damped=False, correction="output"):
         super().__init__()
         self.n_steps, self.dt, self.aux_dim = int(n_steps), float(dt), int(aux_dim)
         self.damped = bool(damped)
+        if correction not in CORRECTIONS:
+            raise ValueError(f"correction must be one of {CORRECTIONS}, got {correction!r}")
+        self.correction_kind = correction
         self.n_physical = len(DAMPED_LATENTS if self.damped else PHYSICAL_LATENTS)
         self.latent_dim = self.n_physical + self.aux_dim
         self.n_basis = int(n_basis)
@@ -161,9 +174,12 @@ class PhysicsVAENetwork(LatentNetwork):
         self.register_buffer("basis_slope", frequencies / duration)
         self.encoder = MLP(self.n_steps + n_estimates, 2 * self.latent_dim,
                            hidden_layer_sizes, activation)
-        # without auxiliary latents it sees a constant 0: one correction for all rows
-        self.correction = MLP(max(self.aux_dim, 1), 3 * self.n_basis,
-                              hidden_layer_sizes[::-1], activation)
+        # without auxiliary latents it sees a constant 0: one correction for
+        # all rows; its outputs: the coefficients of gain, offset and shift,
+        # or ("ode") the displacement of the drive per time step and the friction
+        n_out = (3 * self.n_basis if correction == "output"
+                 else self.n_steps + 1)
+        self.correction = MLP(max(self.aux_dim, 1), n_out, hidden_layer_sizes[::-1], activation)
         for mlp in (self.encoder, self.correction):
             nn.init.zeros_(mlp[-1].weight)
             nn.init.zeros_(mlp[-1].bias)
@@ -197,9 +213,12 @@ class PhysicsVAENetwork(LatentNetwork):
                 torch.cat([physical_log_var, log_var[:, k:]], dim=-1))
 
     def _physics_and_correction(self, z):
-        """The physics [rad] and the correction added to it [rad]."""
+        """The physics [rad], the correction added to it [rad] and what
+        the least-action penalty measures [rad] (see :meth:`decode_parts`)."""
         aux = z[:, self.n_physical:] if self.aux_dim else torch.zeros_like(z[:, :1])
         coef = _CORRECTION_SCALE * self.correction(aux)
+        if self.correction_kind == "ode":
+            return self._forced(z, coef)
         gain, offset, shift = coef.split(self.n_basis, dim=1)
         # start the physics where the sum starts with velocity omega0
         omega = z[:, 1] - z[:, 0] * (gain @ self.basis_slope) - offset @ self.basis_slope
@@ -217,19 +236,89 @@ class PhysicsVAENetwork(LatentNetwork):
         # phase of every swing by far more than the noise
         seconds = (_SHIFT_SCALE * (shift @ self.shift_basis.T)
                    / self.prior_mean[2].abs().clamp_min(1e-6))
-        return physics, (physics * (gain @ self.basis.T) + offset @ self.basis.T
-                         + velocity * seconds)
+        correction = (physics * (gain @ self.basis.T) + offset @ self.basis.T
+                      + velocity * seconds)
+        return physics, correction, correction
+
+    def _forced(self, z, coef):
+        """The physics, the correction and the drive's displacement of
+        ``correction="ode"``: the
+        trajectory of ``theta'' = physics(theta, theta') + w**2 u(t) - c
+        theta'`` from ``theta0``, ``omega0``.
+
+        ``u = q + q'' / w_prior**2`` is the force (per ``w**2``, the
+        restoring force's scale) that moves the linearised pendulum of the
+        prior's mean frequency ``w_prior`` by the displacement ``q``: the
+        network outputs a displacement [rad] per time step, a scale it
+        learns as easily for a 5 Hz drive as for a slow one.  ``w**2 u``
+        scales with the physics' frequency as a force proportional to the
+        weight, or an acceleration of the pivot, does; the viscous friction
+        ``c`` [1/s] per row does not.  The difference ``delta`` from the
+        exact physics is integrated (velocity Verlet on the time grid, the
+        friction predicted and corrected, ``q''`` by the grid's second
+        differences, so that a fast force moves ``delta`` as ``q`` says):
+        the physics stays exact, and ``delta`` starts at 0 with velocity 0,
+        so the physical latents keep their meaning whatever the correction.
+        """
+        displacement, friction = coef[:, :self.n_steps], coef[:, self.n_steps]
+        if self.damped:
+            physics = damped_pendulum_trajectory_uniform(z[:, 0], z[:, 1], z[:, 2], z[:, 3],
+                                                         self.dt, self.n_steps)
+            rate = z[:, 3]
+        else:
+            physics = pendulum_trajectory_uniform(z[:, 0], z[:, 1], z[:, 2], self.dt,
+                                                  self.n_steps)
+            rate = torch.zeros_like(z[:, 0])
+        h, n = self.dt, self.n_steps
+        velocity = (torch.gradient(physics, spacing=h, dim=1, edge_order=min(n - 1, 2))[0]
+                    if n > 1 else torch.zeros_like(physics))
+        # q'' by second differences (one-sided at the ends)
+        if n > 2:
+            curvature = torch.diff(displacement, n=2, dim=1) / h**2
+            curvature = torch.cat([curvature[:, :1], curvature, curvature[:, -1:]], dim=1)
+        else:
+            curvature = torch.zeros_like(displacement)
+        w2 = z[:, 2] ** 2
+        force = w2[:, None] * (displacement + curvature / self.prior_mean[2] ** 2)
+        friction = friction * self.prior_mean[2].abs()  # [1/s]
+
+        def pushed(j, delta):
+            # what the correction adds to the physics' acceleration at step
+            # j, but for the velocity's terms
+            return (force[:, j]
+                    - w2 * (torch.sin(physics[:, j] + delta) - torch.sin(physics[:, j])))
+
+        def braked(j, speed):
+            # ... and those: the damping of delta and the friction
+            return -rate * speed - friction * (velocity[:, j] + speed)
+
+        delta = speed = torch.zeros_like(z[:, 0])
+        a = pushed(0, delta) + braked(0, speed)
+        out = [delta]
+        for j in range(1, n):
+            half = speed + 0.5 * h * a
+            delta = delta + h * half
+            push = pushed(j, delta)
+            # the velocity's terms at the step's end: predicted, then corrected
+            guess = half + 0.5 * h * (push + braked(j, half))
+            a = push + braked(j, guess)
+            speed = half + 0.5 * h * a
+            out.append(delta)
+        return physics, torch.stack(out, dim=1), displacement
 
     def trajectory(self, z):
         """Decoded mean trajectories of the codes ``z`` [rad]."""
-        physics, correction = self._physics_and_correction(z)
+        physics, correction, _ = self._physics_and_correction(z)
         return physics + correction
 
     def decode_parts(self, z):
-        """Decoded mean rows of the codes ``z`` and the neural correction in
-        them, both standardised."""
-        physics, correction = self._physics_and_correction(z)
-        return (physics + correction - self.x_mean) / self.x_scale, correction / self.x_scale
+        """Decoded mean rows of the codes ``z`` and the correction that the
+        least-action penalty measures, both standardised: the correction in
+        the rows, or (``correction="ode"``) the drive's displacement ``q``
+        (the friction, one rate per row, goes unpenalised, so that a decay
+        is friction's rather than a drive's that mimics it)."""
+        physics, correction, penalised = self._physics_and_correction(z)
+        return (physics + correction - self.x_mean) / self.x_scale, penalised / self.x_scale
 
     def _prior(self, like):
         """The prior of the codes: Gaussian physical latents, N(0, 1) auxiliary ones."""

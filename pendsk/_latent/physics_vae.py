@@ -20,7 +20,7 @@ from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, LOSS_WEIGHT, NeuralEs
 from .._utils.validation import Count, Pair, check_output_size, check_settings, naming
 from ..physics.estimates import pendulum_estimates
 from .base import LatentModel
-from .physics_network import DAMPED_LATENTS, PHYSICAL_LATENTS, PhysicsVAENetwork
+from .physics_network import CORRECTIONS, DAMPED_LATENTS, PHYSICAL_LATENTS, PhysicsVAENetwork
 
 __all__ = ["PhysicsVAE"]
 
@@ -59,6 +59,10 @@ class PhysicsVAE(LatentModel):
     corrections around them, so the physical latents keep their meaning on
     rows outside the training range.
 
+    With ``correction="ode"`` the correction is a force in the equation of
+    motion instead (a drive and a friction), integrated beside the exact
+    physics, for pendulums that something drives.
+
     With ``physics="damped"`` damping is known physics: a fourth physical
     latent, the damping rate ``gamma = b / (m L**2)`` [1/s] of
     ``theta'' = -gamma theta' - w**2 sin(theta)``, and a decoder that
@@ -80,6 +84,18 @@ class PhysicsVAE(LatentModel):
         The physics the decoder knows: the exact undamped pendulum (latents
         ``theta0, omega0, natural_frequency``), or the damped one, integrated
         (also ``damping_rate`` [1/s]; a fit takes several times longer).
+    correction : {{"output", "ode"}}, default="output"
+        Where the decoder's neural correction acts.  ``"output"``: on the
+        decoded trajectory, a smooth envelope, drift and time shift (cheap;
+        enough for damping).  ``"ode"``: as forces in the equation of
+        motion, ``theta'' = physics + w**2 u(t) - c theta'``, a force ``u``
+        per unit of the restoring force's scale ``w**2`` (as a force
+        proportional to the weight, or a shaken pivot's, scales) and a
+        viscous friction ``c`` [1/s], both from the auxiliary latents: for
+        driven systems, and for counterfactuals in which the forcing and
+        the friction respond to a new frequency as forces do (a fit takes
+        two to three times longer).  Both leave ``theta0`` and ``omega0``
+        where the trajectory starts.
     theta0_range, omega0_range, frequency_range : tuple (low, high) or None, \
 default=None
         Range of each physical latent [rad, rad/s, rad/s]: its prior is the
@@ -140,7 +156,18 @@ default=None
     / t_end)`` (flat at ``t = 0``: the physics moved in time to first
     order, the phase a swing drifts by when its period changes), with
     coefficients from the auxiliary latents; the physics starts with the
-    velocity that makes the sum start at ``omega0``.  The loss is ``NLL + beta * KL + correction_weight *
+    velocity that makes the sum start at ``omega0``.  With
+    ``correction="ode"`` the decoded trajectory solves ``theta'' =
+    physics(theta, theta') + w**2 (q + q'' / w_prior**2) - c theta'`` from
+    ``theta0``, ``omega0``: ``q`` a displacement [rad] on the time grid
+    (the network learns a 5 Hz drive as easily as a slow one: the force is
+    the one that moves a pendulum of the prior's mean frequency
+    ``w_prior`` by ``q``) and ``c`` [1/s] per row from the auxiliary
+    latents; its difference from the exact physics is integrated (velocity
+    Verlet on the time grid, the friction predicted and corrected: second
+    order), so the physics stays exact.  A counterfactual frequency
+    scales the drive with ``w**2`` and keeps the friction.  The loss is
+    ``NLL + beta * KL + correction_weight *
     R``, ``R`` the correction's squared size in the units of the
     reconstruction term (the least-action regulariser of [1]_); the priors
     of training are Gaussian.  A Gaussian prior as wide as the data's range
@@ -197,6 +224,7 @@ default=None
         "dt": [Interval(Real, FLOAT32_TINY, FLOAT32_MAX, closed="both")],
         "beta": [LOSS_WEIGHT],
         "physics": [StrOptions({"undamped", "damped"})],
+        "correction": [StrOptions(set(CORRECTIONS))],
         "theta0_range": [_RANGE, None],
         "omega0_range": [_RANGE, None],
         "frequency_range": [_FREQUENCY_RANGE, None],
@@ -207,10 +235,11 @@ default=None
     _decoder = ("trajectory", True)
     _loss_weights = (*NeuralEstimator._loss_weights, "beta", "correction_weight")
     _data_settings = ("dt",)
-    _network_params = ("aux_dim", "dt", "physics", "theta0_range", "omega0_range", "frequency_range",
-                       *NeuralEstimator._network_params)
+    _network_params = ("aux_dim", "dt", "physics", "correction", "theta0_range", "omega0_range",
+                       "frequency_range", *NeuralEstimator._network_params)
 
-    def __init__(self, aux_dim=2, dt=0.01, beta=1.0, *, physics="undamped", theta0_range=None,
+    def __init__(self, aux_dim=2, dt=0.01, beta=1.0, *, physics="undamped", correction="output",
+                 theta0_range=None,
                  omega0_range=None, frequency_range=None, correction_weight=0.001,
                  prior_components=20, sample_noise="residuals",
                  hidden_layer_sizes=(128, 128), activation="silu", lr=2e-3,
@@ -222,6 +251,7 @@ default=None
         self.dt = dt
         self.beta = beta
         self.physics = physics
+        self.correction = correction
         self.theta0_range = theta0_range
         self.omega0_range = omega0_range
         self.frequency_range = frequency_range
@@ -277,6 +307,7 @@ default=None
             x_mean=self._x_scaler.mean_, x_scale=self._x_scaler.scale_,
             prior_mean=prior_mean, prior_std=prior_std, feature_mean=feature_mean,
             feature_scale=feature_scale, damped=self.physics == "damped",
+            correction=self.correction,
             # the noise the estimates leave (median over rows): the scale the
             # likelihood starts from
             noise_std=max(float(np.exp(np.median(estimates[:, 7]))),
