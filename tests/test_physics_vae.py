@@ -29,6 +29,7 @@ from scipy.integrate import solve_ivp
 
 from pendsk import PendulumSimulator
 from pendsk._latent.physics_network import _CORRECTION_SCALE, PhysicsVAENetwork
+from pendsk._latent.vae_network import ELBOLoss
 from pendsk.physics.estimates import integral_fit, pendulum_estimates
 
 #: 5 s of motion (about two periods) in 100 steps at g = 10, 0.01 rad of
@@ -399,6 +400,31 @@ def test_ode_correction_learns_a_drive_the_physics_leaves_out():
     assert np.corrcoef(friction, gamma)[0, 1] > 0.7
 
 
+def test_augmentation_penalty_of_a_training_pass():
+    torch.manual_seed(0)
+    net = PhysicsVAENetwork(20, 0.05, aux_dim=1, prior_mean=(0.5, 0.0, 2.0),
+                            prior_std=(0.3, 0.5, 0.4), correction="ode").double()
+    x = torch.randn(8, 20, dtype=torch.float64)
+    assert net(x).augmentation is None  # off unless asked for
+    with net.caching_estimates(), net.augmenting():
+        out = net(x)
+        # the synthetic rows' estimates are not kept: the cache holds the 8 rows
+        assert len(net._estimate_cache.rows) == 8
+    assert out.augmentation.shape == (4,) and torch.all(out.augmentation >= 0)
+    # it trains the encoder only: the synthetic rows are fixed data
+    out.augmentation.sum().backward()
+    assert net.encoder[-1].weight.grad.abs().sum() > 0
+    assert net.correction[0].weight.grad is None
+    net.eval()
+    with net.augmenting():
+        assert net(x).augmentation is None  # training passes only
+    assert not net._augment
+    # the loss adds augmentation_weight times its mean
+    plain = ELBOLoss()(out, x)
+    assert ELBOLoss()(out, x, augmentation_weight=3.0).item() == pytest.approx(
+        plain.item() + 3.0 * out.augmentation.mean().item())
+
+
 def test_undamped_physics_takes_no_damping_rate(tiny):
     with pytest.raises(ValueError, match="damping_rate: this PhysicsVAE knows no damping"):
         tiny.sample(2, damping_rate=0.1)
@@ -456,6 +482,7 @@ def test_feature_names_out(tiny):
     (dict(aux_dim=-1), "aux_dim"),
     (dict(correction_weight=-1.0), "correction_weight"),
     (dict(correction="forces"), "correction"),
+    (dict(augmentation_weight=-1.0), "augmentation_weight"),
 ])
 def test_bad_hyperparameters_are_named(split, params, match):
     with pytest.raises(ValueError, match=match):

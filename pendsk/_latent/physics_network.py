@@ -41,6 +41,10 @@ _CORRECTION_SCALE = 0.1
 #: ... and of its time shift, relative to the others' (see _physics_and_correction).
 _SHIFT_SCALE = 0.1
 
+#: Share of a batch whose codes the augmentation penalty decodes anew
+#: (see PhysicsVAENetwork.forward).
+_AUGMENTED_SHARE = 0.5
+
 #: Where the correction acts: on the decoded trajectory, or as forces in
 #: the equation of motion.
 CORRECTIONS = ("output", "ode")
@@ -186,6 +190,44 @@ class PhysicsVAENetwork(LatentNetwork):
         self.log_scale = nn.Parameter(torch.log(noise_std / self.x_scale))
 
     @contextmanager
+    def augmenting(self, on=True):
+        """Within the block, a training pass (:meth:`forward`) also gives
+        the augmentation penalty (when ``on``)."""
+        self._augment = bool(on)
+        try:
+            yield
+        finally:
+            self._augment = False
+
+    def forward(self, x):
+        """One reparameterised pass (:class:`~.vae_network.VAEOutput`); in
+        training within :meth:`augmenting`, with its ``augmentation``:
+        the codes drawn for the first ``_AUGMENTED_SHARE`` of the rows, their
+        natural frequency drawn anew from its prior (within two standard
+        deviations of the mean), are decoded, given the learned noise and
+        encoded again, and each such row's penalty is the squared error of
+        the physical latents the encoder infers, in units of their prior
+        standard deviations.  The synthetic rows keep their learned
+        correction (drive, envelope), so the encoder learns to read the
+        physics through what the correction adds, and the correction cannot
+        take over the frequency unnoticed (Takeishi & Kalousis 2021's
+        data-augmentation regulariser, which decodes the physics alone)."""
+        out = super().forward(x)
+        if not (self.training and getattr(self, "_augment", False)):
+            return out
+        k = self.n_physical
+        m = max(1, int(_AUGMENTED_SHARE * len(x)))
+        with torch.no_grad():
+            z = out.z[:m].clone()
+            draw = torch.randn_like(z[:, 2]).clamp(-2.0, 2.0)
+            z[:, 2] = (self.prior_mean[2] + self.prior_std[2] * draw).abs()
+            rows = self.decode(z)
+            rows = rows + torch.randn_like(rows) * torch.exp(self.log_scale)
+        mean, _ = self.encode(rows, cached=False)
+        error = ((mean[:, :k] - z[:, :k]) / self.prior_std).square().sum(-1)
+        return out._replace(augmentation=error)
+
+    @contextmanager
     def caching_estimates(self):
         """Within the block, :meth:`encode` computes the estimates of each
         row once (an :class:`EstimateCache`, dropped when the block ends)."""
@@ -195,9 +237,12 @@ class PhysicsVAENetwork(LatentNetwork):
         finally:
             self._estimate_cache = None
 
-    def encode(self, x):
-        """Posterior ``(mean, log_variance)`` of the codes of standardised rows."""
-        estimate = getattr(self, "_estimate_cache", None) or pendulum_estimates
+    def encode(self, x, cached=True):
+        """Posterior ``(mean, log_variance)`` of the codes of standardised
+        rows (``cached=False``: rows seen once, whose estimates the cache of
+        :meth:`caching_estimates` should not keep)."""
+        cache = getattr(self, "_estimate_cache", None) if cached else None
+        estimate = cache or pendulum_estimates
         estimates = estimate(x * self.x_scale + self.x_mean, self.dt)
         features = (estimates - self.feature_mean) / self.feature_scale
         out = self.encoder(torch.cat([x, features], dim=-1))

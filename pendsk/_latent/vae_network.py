@@ -39,6 +39,10 @@ class VAEOutput(NamedTuple):
     #: The part of ``recon`` that a neural correction added to known
     #: physics (standardised), or None.
     correction: Optional[torch.Tensor] = None
+    #: Per synthetic row, the squared error of the physical latents that the
+    #: encoder infers from rows decoded from known codes, or None (see
+    #: :meth:`pendsk._latent.physics_network.PhysicsVAENetwork.forward`).
+    augmentation: Optional[torch.Tensor] = None
 
 
 class LatentNetwork(nn.Module):
@@ -251,7 +255,9 @@ class ELBOLoss(nn.Module):
     of the reconstruction term (``sigma`` the learned noise scale, held
     fixed in ``R``), so it costs ``correction_weight`` times what a
     reconstruction error of its size would cost (the least-action
-    regulariser of Takeishi & Kalousis 2021).
+    regulariser of Takeishi & Kalousis 2021).  ``augmentation_weight > 0``
+    adds ``augmentation_weight`` times the mean of the pass's
+    ``augmentation`` (their data-augmentation regulariser).
 
     The weights are keyword arguments of each call (the estimators pass
     theirs as the net's ``loss_settings``); their defaults switch every
@@ -277,10 +283,12 @@ class ELBOLoss(nn.Module):
         required with a ``tc_weight``.
     correction_weight : float, default=0.0
         Weight of the correction's penalty.
+    augmentation_weight : float, default=0.0
+        Weight of the augmentation penalty.
     """
 
     def forward(self, y_pred, x, *, beta=1.0, capacity=None, gamma=None, tc_weight=0.0,
-                dataset_size=None, correction_weight=0.0):
+                dataset_size=None, correction_weight=0.0, augmentation_weight=0.0):
         nll = nn.functional.gaussian_nll_loss(
             y_pred.recon, x, torch.exp(2 * y_pred.log_scale).expand_as(y_pred.recon),
             full=True, reduction="none").sum(-1)
@@ -293,6 +301,8 @@ class ELBOLoss(nn.Module):
             scaled = y_pred.correction * torch.exp(-y_pred.log_scale.detach())
             loss = loss + correction_weight * 0.5 * scaled.square().sum(-1)
         loss = loss.mean()
+        if augmentation_weight and y_pred.augmentation is not None:
+            loss = loss + augmentation_weight * y_pred.augmentation.mean()
         if tc_weight:
             loss = loss + tc_weight * total_correlation(y_pred.z, y_pred.mean, y_pred.log_var,
                                                         dataset_size)
