@@ -50,7 +50,6 @@ _AUGMENTED_SHARE = 0.5
 CORRECTIONS = ("output", "ode")
 
 
-
 class EstimateCache:
     """:func:`pendulum_estimates` of rows, each computed once.
 
@@ -287,9 +286,8 @@ class PhysicsVAENetwork(LatentNetwork):
 
     def _forced(self, z, coef):
         """The physics, the correction and the drive's displacement of
-        ``correction="ode"``: the
-        trajectory of ``theta'' = physics(theta, theta') + w**2 u(t) - c
-        theta'`` from ``theta0``, ``omega0``.
+        ``correction="ode"``: the trajectory of ``theta'' = physics(theta,
+        theta') + w**2 u(t) - c theta'`` from ``theta0``, ``omega0``.
 
         ``u = q + q'' / w_prior**2`` is the force (per ``w**2``, the
         restoring force's scale) that moves the linearised pendulum of the
@@ -360,8 +358,8 @@ class PhysicsVAENetwork(LatentNetwork):
         """Decoded mean rows of the codes ``z`` and the correction that the
         least-action penalty measures, both standardised: the correction in
         the rows, or (``correction="ode"``) the drive's displacement ``q``
-        (the friction, one rate per row, goes unpenalised, so that a decay
-        is friction's rather than a drive's that mimics it)."""
+        (the friction, one rate per row, goes unpenalised: a decay costs
+        nothing as friction, and the drive is the free-form part)."""
         physics, correction, penalised = self._physics_and_correction(z)
         return (physics + correction - self.x_mean) / self.x_scale, penalised / self.x_scale
 

@@ -94,7 +94,7 @@ class PhysicsVAE(LatentModel):
         viscous friction ``c`` [1/s], both from the auxiliary latents: for
         driven systems, and for counterfactuals in which the forcing and
         the friction respond to a new frequency as forces do (a fit takes
-        two to three times longer).  Both leave ``theta0`` and ``omega0``
+        about three times longer on 50-step rows, more on longer ones).  Both leave ``theta0`` and ``omega0``
         where the trajectory starts.
     theta0_range, omega0_range, frequency_range : tuple (low, high) or None, \
 default=None
@@ -113,8 +113,8 @@ default=None
         error in units of the priors' standard deviations, so an error of
         one standard deviation costs ``augmentation_weight`` nats.  It keeps
         a flexible correction (``correction="ode"``'s drive) from taking
-        over the frequency; about 50 on driven rows (the training step
-        costs about half as much again).  0: off.
+        over the frequency; about 50 on driven rows (a fit takes about
+        twice as long).  0: off.
     prior_components : int, default=20
         Components of the Gaussian mixture ``prior_`` that :meth:`sample`
         draws codes from, fitted to codes drawn from the posteriors of the
