@@ -38,7 +38,8 @@ CHANGES = {
 }
 
 #: The count hyperparameters: bools must be refused.
-COUNTS = ["max_epochs", "batch_size", "n_iter_no_change", "latent_dim", "n_critic"]
+COUNTS = ["max_epochs", "batch_size", "n_iter_no_change", "latent_dim", "n_critic",
+          "refine_steps"]
 
 
 def _outputs(est, data):

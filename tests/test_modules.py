@@ -310,7 +310,7 @@ def test_total_correlation_of_one_row_is_zero_and_gradients_flow():
 def test_elbo_loss_adds_the_weighted_total_correlation():
     z, mean, log_var = _gaussian_codes(True, n=16)
     x = torch.randn(16, 5, dtype=torch.float64)
-    kl = VAE.kl(None, mean, log_var)  # the divergence from N(0, I)
+    kl = VAE(5, latent_dim=mean.shape[1]).kl(mean, log_var)  # the divergence from N(0, I)
     y_pred = VAEOutput(torch.zeros_like(x), torch.zeros(5, dtype=torch.float64), mean, log_var,
                        z, kl)
     plain = ELBOLoss()(y_pred, x, beta=2.0)

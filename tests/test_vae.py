@@ -299,6 +299,25 @@ def test_transform_gives_one_code_per_row_with_feature_names(tiny, split):
     assert decoded.shape == X_test.shape and decoded.dtype == np.float64
 
 
+def test_refined_codes_explain_each_row_better(tiny, split):
+    # BetaVAE(refine_steps=...) refines through the same LatentNetwork.refine
+    # as PhysicsVAE (tested in test_physics_vae.py)
+    _, _, X_test, _ = split
+    vae = copy.deepcopy(tiny)
+    amortised = vae.transform(X_test)
+    refined = vae.set_params(refine_steps=50).transform(X_test)
+    net = vae._module64()
+    x = torch.as_tensor(vae._x_scaler.transform(X_test))
+    with torch.no_grad():
+        before = net.log_joint(x, torch.as_tensor(amortised)).numpy()
+        after = net.log_joint(x, torch.as_tensor(refined)).numpy()
+    # (each step weighted by the decoder's learned noise there: the RMSE in
+    # the units of X need not fall with it on a briefly trained model)
+    assert np.all(after > before)
+    with pytest.raises(InvalidParameterError, match="refine_steps"):
+        vae.set_params(refine_steps=-2).transform(X_test)
+
+
 @pytest.mark.parametrize("bad, match", [
     (np.zeros((4, 2)), "X has 2 columns, but BetaVAE was fitted with latent_dim=3"),
     (np.zeros((4, 4)), "X has 4 columns, but BetaVAE was fitted with latent_dim=3"),

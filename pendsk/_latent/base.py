@@ -211,11 +211,19 @@ class LatentModel(TransformerMixin, UnsupervisedNeuralEstimator):
 
     def _encode(self, X, return_std):
         """Posterior means of the rows ``X`` and, if asked, their standard
-        deviations."""
+        deviations; the means refined by ``refine_steps`` steps of
+        :meth:`~pendsk._latent.vae_network.LatentNetwork.refine`."""
+        X = self._validate_X(X)  # (and fitted)
+        # read at each call: set_params may have changed it since fit
+        check_settings(self, "refine_steps")
+        if self.refine_steps:
+            method, options = "refine", {"steps": int(self.refine_steps)}
+        else:
+            method, options = "encode", None
         if return_std:
-            return self._forward(self._validate_X(X), method="encode",
+            return self._forward(X, method=method, options=options,
                                  post=lambda mean, log_var: (mean, np.exp(0.5 * log_var)))
-        return self._forward(self._validate_X(X), method="encode",
+        return self._forward(X, method=method, options=options,
                              post=lambda mean, log_var: mean)
 
     def _validate_codes(self, Z, name):

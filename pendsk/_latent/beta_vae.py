@@ -130,6 +130,11 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         data's), independent Gaussian noise of the learned scale
         ``noise_std_`` at each step (``"gaussian"``, the model's own
         likelihood), or nothing (None: smooth decoded means).
+    refine_steps : int, default=0
+        Semi-amortised inference: :meth:`transform` moves each row's code
+        from the encoder's mean by this many steps up the row's log joint
+        density, as :class:`PhysicsVAE`'s ``refine_steps`` does.  Read at
+        each call, not at fit.  0: the encoder's means.
     hidden_layer_sizes : array-like of int, default=(256, 128)
         Hidden widths of the encoder; the decoder uses them reversed (the
         article: (250, 100, 50)).
@@ -267,6 +272,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "pca_path": ["boolean", StrOptions({"auto"})],
         "sample_noise": [StrOptions({"residuals", "gaussian"}), None],
+        "refine_steps": [Count(0, None, closed="left")],
     }
     _conditional = True
     #: Optimizer steps of ``max_epochs="auto"`` at 400 rows, by ``pca_path``.
@@ -276,7 +282,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
 
     def __init__(self, latent_dim=6, beta=1.0, capacity=None, *, gamma=1000.0, tc_weight=0.0,
                  prior="gmm", prior_components=20, pca_path="auto",
-                 sample_noise="residuals",
+                 sample_noise="residuals", refine_steps=0,
                  hidden_layer_sizes=(256, 128),
                  activation="silu", lr=2e-3, lr_schedule="cosine", max_epochs="auto",
                  batch_size=64, weight_decay=0.0, early_stopping="auto",
@@ -292,6 +298,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
         self.prior_components = prior_components
         self.pca_path = pca_path
         self.sample_noise = sample_noise
+        self.refine_steps = refine_steps
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.lr = lr
@@ -421,7 +428,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, LatentModel):
 
     @validate_params({"return_std": ["boolean"]}, prefer_skip_nested_validation=True)
     def transform(self, X, return_std=False):
-        """Posterior means of the latent codes of ``X``.
+        """Posterior means of the latent codes of ``X`` (refined by
+        ``refine_steps`` steps each).
 
         Parameters
         ----------

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import torch
 from torch import nn
-from torch.distributions import Normal, kl_divergence
+from torch.distributions import Normal
 
 from .._neural.layers import MLP
 from ..physics.estimates import ESTIMATES, pendulum_estimates
@@ -363,17 +363,9 @@ class PhysicsVAENetwork(LatentNetwork):
         physics, correction, penalised = self._physics_and_correction(z)
         return (physics + correction - self.x_mean) / self.x_scale, penalised / self.x_scale
 
-    def _prior(self, like):
+    def prior(self, like):
         """The prior of the codes: Gaussian physical latents, N(0, 1) auxiliary ones."""
         n_aux = like.shape[-1] - self.n_physical
-        return Normal(torch.cat([self.prior_mean, like.new_zeros(n_aux)]),
-                      torch.cat([self.prior_std, like.new_ones(n_aux)]), validate_args=False)
-
-    def log_prior(self, z):
-        """Log-density of the codes ``z`` under the prior, summed over the last axis."""
-        return self._prior(z).log_prob(z).sum(-1)
-
-    def kl(self, mean, log_var):
-        """KL divergence of the posterior from the prior, per row [nats]."""
-        posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
-        return kl_divergence(posterior, self._prior(mean)).sum(-1)
+        return Normal(torch.cat([self.prior_mean, like.new_zeros(n_aux)]).expand_as(like),
+                      torch.cat([self.prior_std, like.new_ones(n_aux)]).expand_as(like),
+                      validate_args=False)

@@ -2,8 +2,10 @@
 network (torch only).
 
 :class:`LatentNetwork` is what every VAE network here shares: a
-reparameterised pass that returns a named :class:`VAEOutput`, and an
-importance-weighted estimate of the log-likelihood of rows; a network supplies ``encode``, ``decode_parts`` and ``kl``.
+reparameterised pass that returns a named :class:`VAEOutput`, an
+importance-weighted estimate of the log-likelihood of rows and the
+refinement of their codes; a network supplies ``encode`` and
+``decode_parts``, and its prior where that is not N(0, I).
 :class:`ELBOLoss` trains any of them (BetaVAE's :class:`VAE`,
 PhysicsVAE's :class:`~pendsk._latent.physics_network.PhysicsVAENetwork`),
 its weights given at each call.
@@ -51,18 +53,24 @@ class LatentNetwork(nn.Module):
     A subclass sets ``latent_dim`` and a parameter ``log_scale`` (the
     decoder's log noise scale per feature) and implements ``encode(x)`` →
     ``(mean, log_var)``, ``decode_parts(z)`` → ``(recon, correction)``
-    (``correction`` None where there is none); ``kl(mean, log_var)`` is
-    the divergence from N(0, I) unless overridden.
+    (``correction`` None where there is none); ``prior(like)`` is N(0, I)
+    unless overridden, and the KL divergence, :meth:`log_prior` and
+    :meth:`refine` follow it.
     """
 
     def decode(self, z):
         """Decoded mean rows of the codes ``z`` (standardised)."""
         return self.decode_parts(z)[0]
 
+    def prior(self, like):
+        """The prior of the codes, a :class:`~torch.distributions.Normal`
+        over the last axis of ``like`` (N(0, I) unless overridden)."""
+        return Normal(torch.zeros_like(like), torch.ones_like(like), validate_args=False)
+
     def kl(self, mean, log_var):
-        """KL divergence of N(mean, exp(log_var)) from N(0, I), per row."""
+        """KL divergence of N(mean, exp(log_var)) from the prior, per row."""
         posterior = Normal(mean, torch.exp(0.5 * log_var), validate_args=False)
-        return kl_divergence(posterior, Normal(0.0, 1.0, validate_args=False)).sum(-1)
+        return kl_divergence(posterior, self.prior(mean)).sum(-1)
 
     def forward(self, x):
         """One reparameterised pass over the rows ``x``: a :class:`VAEOutput`."""
@@ -73,9 +81,45 @@ class LatentNetwork(nn.Module):
                          correction)
 
     def log_prior(self, z):
-        """Log-density of the codes ``z`` under the prior the loss uses
-        (N(0, I) unless overridden), summed over the last axis."""
-        return Normal(0.0, 1.0, validate_args=False).log_prob(z).sum(-1)
+        """Log-density of the codes ``z`` under the prior the loss uses,
+        summed over the last axis."""
+        return self.prior(z).log_prob(z).sum(-1)
+
+    def log_joint(self, x, z):
+        """``log p(x | z) + log p(z)`` of rows ``x`` (standardised) and codes
+        ``z`` of the same leading shape, in nats."""
+        # no argument checks: an overflow gives an infinite value, which the
+        # estimators report, rather than torch's error about the distribution
+        decoded = self.decode(z.reshape(-1, self.latent_dim)).reshape(x.shape)
+        log_lik = (Normal(decoded, torch.exp(self.log_scale), validate_args=False)
+                   .log_prob(x).sum(-1))
+        return log_lik + self.log_prior(z)
+
+    def refine(self, x, steps, lr=0.02):
+        """Posterior ``(mean, log_variance)`` of rows ``x`` as :meth:`encode`
+        gives it, the mean moved by ``steps`` Adam steps up each row's
+        :meth:`log_joint` (semi-amortised inference: the code that best
+        explains the row, from where the encoder puts it).
+
+        The steps are taken in units of the prior's standard deviation,
+        their size ``lr`` annealed to zero on a cosine; each row's code
+        moves by its own gradient alone, so a row's result does not depend
+        on the others.  The variances are the encoder's.
+        """
+        mean, log_var = self.encode(x)
+        if not steps:
+            return mean, log_var
+        scale = self.prior(mean).stddev
+        with torch.enable_grad():
+            move = torch.zeros_like(mean, requires_grad=True)
+            optimizer = torch.optim.Adam([move], lr=lr)
+            schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
+            for _ in range(steps):
+                loss = -self.log_joint(x, mean.detach() + scale * move).sum()
+                move.grad, = torch.autograd.grad(loss, move)
+                optimizer.step()
+                schedule.step()
+        return (mean + scale * move).detach(), log_var
 
     def log_likelihood(self, x, eps):
         """Importance-weighted estimate of ``log p(x)`` of each row, in nats.
@@ -93,13 +137,8 @@ class LatentNetwork(nn.Module):
         mean, log_var = self.encode(x)
         std = torch.exp(0.5 * log_var)
         z = mean[None] + eps[:, None] * std[None]
-        recon = self.decode(z.reshape(-1, self.latent_dim)).reshape(len(eps), *x.shape)
-        # no argument checks: an overflow gives an infinite value, which the
-        # estimators report, rather than torch's error about the distribution
-        log_lik = (Normal(recon, torch.exp(self.log_scale), validate_args=False)
-                   .log_prob(x[None]).sum(-1))
         log_q = Normal(mean, std, validate_args=False).log_prob(z).sum(-1)
-        log_w = log_lik + self.log_prior(z) - log_q
+        log_w = self.log_joint(x.expand(len(eps), *x.shape), z) - log_q
         return torch.logsumexp(log_w, dim=0) - math.log(len(eps))
 
 

@@ -457,7 +457,7 @@ class NeuralEstimator(BaseEstimator):
         module = copy.deepcopy(self.net_.module_).to(torch.float64)
         return module.eval().requires_grad_(False)
 
-    def _forward_outputs(self, X, method, rows, arrays):
+    def _forward_outputs(self, X, method, rows, arrays, options):
         """The float64 module's ``method`` over chunks of ``rows`` rows of
         ``X`` (tensors; :meth:`_forward`'s first half)."""
         module = self._module64()
@@ -474,14 +474,16 @@ class NeuralEstimator(BaseEstimator):
                                    device=device)
         extra = {name: tensor(a) for name, a in arrays.items()}
         with torch.no_grad(), torch_threads(self.n_jobs):
-            return [fn(chunk, **extra) for chunk in tensor(X).split(max(1, int(rows)))]
+            return [fn(chunk, **extra, **options) for chunk in tensor(X).split(max(1, int(rows)))]
 
     def _forward(self, X, *, method="forward", input_name="X", post=None, rows=_PREDICT_ROWS,
-                 **arrays):
-        """``post(module64.<method>(rows, **arrays))`` over chunks of ``rows``
-        rows of ``X`` (fewer where the method's work per row is large).
+                 options=None, **arrays):
+        """``post(module64.<method>(rows, **arrays, **options))`` over chunks
+        of ``rows`` rows of ``X`` (fewer where the method's work per row is
+        large).
 
-        ``arrays`` are passed whole (as float64 tensors) to every chunk;
+        ``arrays`` are passed whole (as float64 tensors) to every chunk,
+        ``options`` (a dict) as they are;
         ``post`` (default: none) takes the method's float64 output(s), e.g.
         to undo the scaling.  Returns what ``post`` returns: ndarrays or a
         tuple of them.  A non-finite result is not returned: values of
@@ -494,7 +496,7 @@ class NeuralEstimator(BaseEstimator):
         # and no_grad switch it off for a moment, and a Ctrl-C then must not
         # leave it off for the caller
         with grad_mode_kept():
-            outs = self._forward_outputs(X, method, rows, arrays)
+            outs = self._forward_outputs(X, method, rows, arrays, options or {})
         if isinstance(outs[0], tuple):
             outs = tuple(torch.cat(parts).cpu().numpy() for parts in zip(*outs))
         else:
