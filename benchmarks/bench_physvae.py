@@ -57,6 +57,10 @@ Models (defaults unless said; the training seeds over ``--train-seeds``)
   data-augmentation regulariser with the learned correction kept in the
   synthetic rows; 50 inferred ω at r 0.988 in a single trial, 150 at 0.988
   with a worse reconstruction, and 500 at 0.983).
+- every PhysicsVAE above again, and BetaVAE below, with
+  ``refine_steps=200``: the same fitted model (``refine_steps`` is read at
+  transform), its test codes refined by 200 steps up each row's log joint
+  density (semi-amortised inference).
 - ideal estimator (phys-vae case, a bound, not a model): how well any
   estimator could infer ω from these rows even knowing the exact equation.
   The Fisher information of each test row's six unknowns (θ0, θ'(0), ω,
@@ -69,7 +73,9 @@ Models (defaults unless said; the training seeds over ``--train-seeds``)
   response.
 - network only: ``BetaVAE(beta=10)``, reconstructions
   ``inverse_transform(transform(X))``; its ω, a ``LinearRegression`` from
-  the training rows' codes to their true ω, applied to the test codes.
+  the training rows' codes to their true ω, applied to the test codes;
+  and refined as the PhysicsVAE rows are (the probe then fitted to the
+  training rows' refined codes).
 - Phys-VAE's published figures: only those its paper or repository states.
 
 Scores (test rows; mean ± std over training seeds)
@@ -90,13 +96,15 @@ Scores (test rows; mean ± std over training seeds)
 - ``γ r``: the correlation of the inferred damping rate with the true
   b / (m L²) (damping known only).
 - ``fit s``: seconds of ``fit``; ``× β-VAE``: PhysicsVAE's over
-  BetaVAE(beta=10)'s fit with the same seed.
+  BetaVAE(beta=10)'s fit with the same seed (a refined row: its model's
+  fit); ``transform s``: seconds of ``transform`` on the test rows.
 
 Bars (issue 26; verdicts at the end, means over seeds)
 ------------------------------------------------------
 phys-vae: PhysicsVAE's ω r ≥ 0.99 and above physics only's; its rec obs
 ≤ BetaVAE's; CF 1.5× ≤ 2 × noise (0.02 rad) (each for the default and
-for ``correction="ode"`` with the augmentation penalty).  damped (damping unknown):
+for ``correction="ode"`` with the augmentation penalty, amortised and
+refined).  damped (damping unknown):
 natural-frequency r ≥ 0.99, rec obs ≤ BetaVAE's; damping known: γ r ≥
 0.99.  Both: PhysicsVAE's default fit ≤ 3 × BetaVAE(beta=10)'s (the
 damped physics, which integrates, is timed but held to no bar).
@@ -109,8 +117,9 @@ From the repository root, on a quiet machine::
     PYTHONPATH=. python benchmarks/bench_physvae.py --quick    # smoke test
 
 ``--quick`` uses 100 training rows (and 100 test rows; damped: 50), trains
-each network for a few epochs with one training seed, and prints no
-verdicts.  Every torch path runs on ``--threads`` threads (default 1).
+each network for a few epochs with one training seed, refines codes by 10
+steps, and prints no verdicts.  Every torch path runs on ``--threads``
+threads (default 1).
 Progress lines go to stderr, the report to stdout.
 """
 
@@ -141,6 +150,8 @@ B_REF = 0.3  # the simulator's damping; each row's b through its mass B_REF / b
 CASES = {"phys-vae": dict(dt=PV_DT, seeds=(1234, 1236), sizes=(1000, 1000), quick=(100, 100)),
          "damped": dict(dt=ARTICLE_DT, seeds=(0, 1), sizes=(400, 200), quick=(100, 50))}
 QUICK_EPOCHS = 3
+#: Steps of transform's refinement in the refined rows (--quick: QUICK_REFINE_STEPS).
+REFINE_STEPS, QUICK_REFINE_STEPS = 200, 10
 THREADS = 1
 IDEAL = "ideal estimator (bound)"
 #: The PhysicsVAE settings beside the default, per case ({dt}: the case's).
@@ -257,28 +268,48 @@ def timed_fit(model, X):
     return time.perf_counter() - start
 
 
-def physics_vae(seed, train, test, true_cf, dt, extra):
-    model = PhysicsVAE(dt=dt, random_state=seed, n_jobs=THREADS, **extra)
+def fitted_scores(model, train, test, true_cf, refine_steps, read):
+    """Scores of ``model`` fitted to the training rows: amortised, then with
+    ``refine_steps`` (read at transform: the same fitted model).
+    ``read(model, codes)`` gives the inferred ω of the test codes, their
+    counterfactuals ``{scale: rows}`` and any further scores."""
     seconds = timed_fit(model, train["X"])
-    codes = model.transform(test["X"])
-    counterfactuals = {}
-    for s in SCALES:
-        moved = codes.copy()
-        moved[:, 2] *= s
-        counterfactuals[s] = model.inverse_transform(moved)
-    out = scores(test, model.inverse_transform(codes), codes[:, 2], counterfactuals, true_cf,
-                 seconds)
-    if extra.get("physics") == "damped":
-        out["γ r"] = float(pearsonr(codes[:, 3], test["rate"]).statistic)
+    out = []
+    for steps in (0, refine_steps):
+        model.set_params(refine_steps=steps)
+        start = time.perf_counter()
+        codes = model.transform(test["X"])
+        transform_seconds = time.perf_counter() - start
+        omega, counterfactuals, more = read(model, codes)
+        result = scores(test, model.inverse_transform(codes), omega, counterfactuals, true_cf,
+                        seconds)
+        out.append({**result, **more, "transform s": transform_seconds})
     return out
 
 
-def beta_vae(seed, train, test, true_cf, dt, extra):
+def physics_vae(seed, train, test, true_cf, dt, extra, refine_steps):
+    def read(model, codes):
+        counterfactuals = {}
+        for s in SCALES:
+            moved = codes.copy()
+            moved[:, 2] *= s
+            counterfactuals[s] = model.inverse_transform(moved)
+        more = ({"γ r": float(pearsonr(codes[:, 3], test["rate"]).statistic)}
+                if extra.get("physics") == "damped" else {})
+        return codes[:, 2], counterfactuals, more
+
+    model = PhysicsVAE(dt=dt, random_state=seed, n_jobs=THREADS, **extra)
+    return fitted_scores(model, train, test, true_cf, refine_steps, read)
+
+
+def beta_vae(seed, train, test, true_cf, dt, extra, refine_steps):
+    def read(model, codes):
+        # a probe of ω, fitted to training codes obtained as the test codes are
+        probe = LinearRegression().fit(model.transform(train["X"]), train["omega"])
+        return probe.predict(codes), {}, {}
+
     model = BetaVAE(beta=10.0, random_state=seed, n_jobs=THREADS, **extra)
-    seconds = timed_fit(model, train["X"])
-    codes = model.transform(test["X"])
-    omega = LinearRegression().fit(model.transform(train["X"]), train["omega"]).predict(codes)
-    return scores(test, model.inverse_transform(codes), omega, {}, true_cf, seconds)
+    return fitted_scores(model, train, test, true_cf, refine_steps, read)
 
 
 def physics_only(test, true_cf, dt):
@@ -299,8 +330,8 @@ def physics_only(test, true_cf, dt):
 # -- the report ----------------------------------------------------------------------
 
 COLUMNS = ["rec obs", "rec truth", "ω r", "ω RMSE", *(f"CF {s:g}×" for s in SCALES), "γ r",
-           "fit s", "× β-VAE"]
-FORMATS = {"ω r": ".4f", "γ r": ".4f", "fit s": ".1f", "× β-VAE": ".2f"}
+           "fit s", "× β-VAE", "transform s"]
+FORMATS = {"ω r": ".4f", "γ r": ".4f", "fit s": ".1f", "× β-VAE": ".2f", "transform s": ".1f"}
 
 
 def stat(results, key):
@@ -326,30 +357,38 @@ def run_case(case, train_seeds, quick):
     test = load(case, n_test, settings["seeds"][1])
     true_cf = {s: test["counterfactual"](s) for s in SCALES}
     extra = dict(max_epochs=QUICK_EPOCHS) if quick else {}
+    steps = QUICK_REFINE_STEPS if quick else REFINE_STEPS
     progress(f"{case}: physics only (pendulum_residual on the test rows)")
-    out = {"physics only": [physics_only(test, true_cf, settings["dt"])],
-           f"PhysicsVAE(dt={settings['dt']:g})": [], "BetaVAE(beta=10)": []}
-    physics, network = list(out)[1:]
-    variants = {name.format(dt=settings["dt"]): options
-                for name, options in VARIANTS[case].items()}
+    physics = f"PhysicsVAE(dt={settings['dt']:g})"
+    variants = {physics: {}, **{name.format(dt=settings["dt"]): options
+                                for name, options in VARIANTS[case].items()}}
+    out = {"physics only": [physics_only(test, true_cf, settings["dt"])]}
     for name in variants:
-        out[name] = []
+        out[name], out[refined(name, steps)] = [], []
+    network = "BetaVAE(beta=10)"
+    out[network], out[refined(network, steps)] = [], []
     if case == "phys-vae":
         progress(f"{case}: the ideal estimator's bound")
         out[IDEAL] = [{"ω r": omega_bound(test["params"])}]
     for seed in train_seeds:
-        progress(f"{case}, seed {seed}: {physics}")
-        out[physics].append(physics_vae(seed, train, test, true_cf, settings["dt"], extra))
         progress(f"{case}, seed {seed}: BetaVAE(beta=10)")
-        out[network].append(beta_vae(seed, train, test, true_cf, settings["dt"], extra))
-        for name in out:
-            if name.startswith("PhysicsVAE"):
-                if name in variants:
-                    progress(f"{case}, seed {seed}: {name}")
-                    out[name].append(physics_vae(seed, train, test, true_cf, settings["dt"],
-                                                 {**extra, **variants[name]}))
-                out[name][-1]["× β-VAE"] = out[name][-1]["fit s"] / out[network][-1]["fit s"]
+        for row, result in zip((network, refined(network, steps)),
+                               beta_vae(seed, train, test, true_cf, settings["dt"], extra,
+                                        steps)):
+            out[row].append(result)
+        for name, options in variants.items():
+            progress(f"{case}, seed {seed}: {name}")
+            for row, result in zip((name, refined(name, steps)),
+                                   physics_vae(seed, train, test, true_cf, settings["dt"],
+                                               {**extra, **options}, steps)):
+                result["× β-VAE"] = result["fit s"] / out[network][-1]["fit s"]
+                out[row].append(result)
     return out
+
+
+def refined(name, steps):
+    """The row of model ``name`` with its codes refined by ``steps`` steps."""
+    return f"{name[:-1]}, refine_steps={steps})"
 
 
 def verdicts(cells):
@@ -364,8 +403,11 @@ def verdicts(cells):
         r, r_lsq = mean(physics, "ω r"), mean(by_model["physics only"], "ω r")
         if case == "phys-vae":
             ode = by_model[ODE_AUGMENTED.format(dt=CASES[case]["dt"])]
+            ode_refined = by_model[refined(ODE_AUGMENTED.format(dt=CASES[case]["dt"]),
+                                           REFINE_STEPS)]
             bound = mean(by_model[IDEAL], "ω r")
-            for label, results in (("PhysicsVAE", physics), ("PhysicsVAE(ode, aug)", ode)):
+            for label, results in (("PhysicsVAE", physics), ("PhysicsVAE(ode, aug)", ode),
+                                   ("PhysicsVAE(ode, aug, refined)", ode_refined)):
                 r = mean(results, "ω r")
                 check(f"{case}: {label} ω r >= 0.99 and > physics only's",
                       f"{r:.4f} vs {r_lsq:.4f} (ideal <= {bound:.4f})",
