@@ -307,6 +307,20 @@ def test_total_correlation_of_one_row_is_zero_and_gradients_flow():
     assert torch.isfinite(mean.grad).all() and mean.grad.abs().sum() > 0
 
 
+def test_refine_raises_each_rows_log_joint_density():
+    # LatentNetwork.refine (PhysicsVAE's and BetaVAE's refine_steps), on
+    # BetaVAE's network: each row's log joint density rises
+    torch.manual_seed(0)
+    net = VAE(n_features=12, latent_dim=3, hidden_layer_sizes=(16,)).double()
+    x = torch.randn(5, 12, dtype=torch.float64)
+    mean, log_var = net.encode(x)
+    refined, refined_log_var = net.refine(x, steps=50)
+    with torch.no_grad():
+        assert torch.all(net.log_joint(x, refined) > net.log_joint(x, mean))
+    assert torch.equal(refined_log_var, log_var)
+    assert torch.equal(net.refine(x, steps=0)[0], mean)
+
+
 def test_elbo_loss_adds_the_weighted_total_correlation():
     z, mean, log_var = _gaussian_codes(True, n=16)
     x = torch.randn(16, 5, dtype=torch.float64)

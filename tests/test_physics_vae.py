@@ -29,7 +29,7 @@ from scipy.integrate import solve_ivp
 
 from pendsk import PendulumSimulator
 from pendsk._latent.physics_network import _CORRECTION_SCALE, PhysicsVAENetwork
-from pendsk._latent.vae_network import VAE, ELBOLoss
+from pendsk._latent.vae_network import ELBOLoss
 from pendsk.physics.estimates import integral_fit, pendulum_estimates
 
 #: 5 s of motion (about two periods) in 100 steps at g = 10, 0.01 rad of
@@ -450,19 +450,6 @@ def test_refined_codes_explain_each_row_better(tiny, split):
     assert_allclose(vae.transform(X_test[:7]), refined[:7], atol=1e-12)
     # and 0 steps give the encoder's means
     assert_array_equal(vae.set_params(refine_steps=0).transform(X_test), amortised)
-
-
-def test_refinement_is_shared_by_the_latent_networks():
-    # LatentNetwork.refine, here on BetaVAE's network: the same ascent
-    torch.manual_seed(0)
-    net = VAE(n_features=12, latent_dim=3, hidden_layer_sizes=(16,)).double()
-    x = torch.randn(5, 12, dtype=torch.float64)
-    mean, log_var = net.encode(x)
-    refined, refined_log_var = net.refine(x, steps=50)
-    with torch.no_grad():
-        assert torch.all(net.log_joint(x, refined) > net.log_joint(x, mean))
-    assert torch.equal(refined_log_var, log_var)
-    assert torch.equal(net.refine(x, steps=0)[0], mean)
 
 
 @pytest.mark.parametrize("value", [-1, 2.5, "10"])
