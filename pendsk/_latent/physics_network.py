@@ -13,7 +13,8 @@ from torch.distributions import Normal
 
 from .._neural.layers import MLP
 from ..physics.estimates import ESTIMATES, pendulum_estimates
-from ..physics.torch_pendulum import damped_pendulum_trajectory_uniform, pendulum_trajectory_uniform
+from ..physics.torch_pendulum import (damped_pendulum_trajectory_uniform,
+                                       pendulum_trajectory_uniform)
 from .vae_network import LatentNetwork
 
 __all__ = ["CORRECTIONS", "DAMPED_LATENTS", "PHYSICAL_LATENTS", "EstimateCache",

@@ -94,8 +94,8 @@ class PhysicsVAE(LatentModel):
         viscous friction ``c`` [1/s], both from the auxiliary latents: for
         driven systems, and for counterfactuals in which the forcing and
         the friction respond to a new frequency as forces do (a fit takes
-        about three times longer on 50-step rows, more on longer ones).  Both leave ``theta0`` and ``omega0``
-        where the trajectory starts.
+        about three times longer on 50-step rows, more on longer ones).
+        Both leave ``theta0`` and ``omega0`` where the trajectory starts.
     theta0_range, omega0_range, frequency_range : tuple (low, high) or None, \
 default=None
         Range of each physical latent [rad, rad/s, rad/s]: its prior is the
