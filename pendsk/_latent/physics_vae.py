@@ -124,6 +124,11 @@ default=None
         short of the best its decoder can give (the amortisation gap); a
         few hundred steps close most of it, at the cost of as many decoder
         passes.  Read at each call, not at fit.  0: the encoder's means.
+        The best fit can hand part of a physical latent to a flexible
+        correction: on driven rows with ``correction="ode"``, refined
+        codes read the natural frequency better than the encoder only
+        once the drive is well trained (``max_epochs=600`` rather than
+        300 in the guide's benchmark).
     prior_components : int, default=20
         Components of the Gaussian mixture ``prior_`` that :meth:`sample`
         draws codes from, fitted to codes drawn from the posteriors of the
