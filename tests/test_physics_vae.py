@@ -28,6 +28,7 @@ from conftest import TRAJECTORIES, learn, quick
 from scipy.integrate import solve_ivp
 
 from pendsk import PendulumSimulator
+from pendsk._latent import physics_network
 from pendsk._latent.physics_network import _CORRECTION_SCALE, PhysicsVAENetwork
 from pendsk._latent.vae_network import ELBOLoss
 from pendsk.physics.estimates import integral_fit, pendulum_estimates
@@ -364,6 +365,38 @@ def test_ode_correction_keeps_the_start_and_has_gradients():
     assert torch.allclose(physics[:, 0], z[:, 0])
     assert torch.autograd.gradcheck(net.trajectory, (z,), eps=1e-6, atol=1e-6)
 
+
+def test_ode_correction_stays_finite_at_a_frequency_the_grid_cannot_follow():
+    # a sampled code with w dt = 5.3 (w = 106 rad/s on a 0.05 s grid) once
+    # sent training to NaN: velocity Verlet's restoring term then amplifies
+    # delta's gradient about (w dt)**2 = 28 times per step back, past
+    # float32's range within 50 steps.  Held at the limit w dt = 2, the
+    # gradient stays finite; below it, nothing changes.
+    torch.manual_seed(0)
+    net = PhysicsVAENetwork(50, 0.05, aux_dim=2, prior_mean=(0.0, 0.0, 2.0),
+                            correction="ode")
+    for layer in (net.correction[-1].weight, net.correction[-1].bias):
+        torch.nn.init.normal_(layer, std=0.5)
+    z = torch.tensor([[0.3, -0.6, 106.0, 0.3, -1.0], [0.3, -0.6, 2.5, 0.3, -1.0]],
+                     requires_grad=True)
+    physics, correction, _ = net._physics_and_correction(z)
+    assert correction[1].abs().max() > 0.01
+    correction.square().sum().backward()
+    assert torch.isfinite(correction).all() and torch.isfinite(z.grad).all()
+    for parameter in net.correction.parameters():
+        assert torch.isfinite(parameter.grad).all()
+    # without the limit: the same trajectory for the code the grid can
+    # follow, and the gradient of the other one overflows
+    limit = physics_network._VERLET_LIMIT
+    physics_network._VERLET_LIMIT = float("inf")
+    try:
+        z_free = z.detach().clone().requires_grad_()
+        unbounded = net._physics_and_correction(z_free)[1]
+        unbounded.square().sum().backward()
+    finally:
+        physics_network._VERLET_LIMIT = limit
+    assert_array_equal(unbounded[1].detach(), correction[1].detach())
+    assert not torch.isfinite(z_free.grad[0]).all()
 
 def _driven(n_samples, seed):
     """Driven, damped swings of 2.45 s (50 steps of 0.05 s): theta'' =

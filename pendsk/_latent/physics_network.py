@@ -42,6 +42,10 @@ _CORRECTION_SCALE = 0.1
 #: ... and of its time shift, relative to the others' (see _physics_and_correction).
 _SHIFT_SCALE = 0.1
 
+#: Largest ``w dt`` at which ``correction="ode"``'s velocity Verlet is
+#: stable (see PhysicsVAENetwork._forced).
+_VERLET_LIMIT = 2.0
+
 #: Share of a batch whose codes the augmentation penalty decodes anew
 #: (see PhysicsVAENetwork.forward).
 _AUGMENTED_SHARE = 0.5
@@ -303,6 +307,11 @@ class PhysicsVAENetwork(LatentNetwork):
         differences, so that a fast force moves ``delta`` as ``q`` says):
         the physics stays exact, and ``delta`` starts at 0 with velocity 0,
         so the physical latents keep their meaning whatever the correction.
+        The restoring term of ``delta``'s equation uses ``w`` held within
+        velocity Verlet's stability limit ``w dt <= 2``: a code whose
+        frequency the grid cannot follow (an early sample, a refinement
+        step) would otherwise make ``delta``'s gradient grow by about
+        ``(w dt)**2`` per step back, to inf and NaN.
         """
         displacement, friction = coef[:, :self.n_steps], coef[:, self.n_steps]
         if self.damped:
@@ -325,12 +334,13 @@ class PhysicsVAENetwork(LatentNetwork):
         w2 = z[:, 2] ** 2
         force = w2[:, None] * (displacement + curvature / self.prior_mean[2] ** 2)
         friction = friction * self.prior_mean[2].abs()  # [1/s]
+        stiffness = w2.clamp(max=(_VERLET_LIMIT / h) ** 2)
 
         def pushed(j, delta):
             # what the correction adds to the physics' acceleration at step
             # j, but for the velocity's terms
             return (force[:, j]
-                    - w2 * (torch.sin(physics[:, j] + delta) - torch.sin(physics[:, j])))
+                    - stiffness * (torch.sin(physics[:, j] + delta) - torch.sin(physics[:, j])))
 
         def braked(j, speed):
             # ... and those: the damping of delta and the friction
