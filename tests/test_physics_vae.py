@@ -398,6 +398,27 @@ def test_ode_correction_stays_finite_at_a_frequency_the_grid_cannot_follow():
     assert_array_equal(unbounded[1].detach(), correction[1].detach())
     assert not torch.isfinite(z_free.grad[0]).all()
 
+def test_physical_posteriors_are_no_wider_than_their_prior():
+    # a transient overshoot once put a row's natural-frequency posterior at
+    # e**19 prior standard deviations: its draws (w = 1.2e8 rad/s) sent the
+    # fit to NaN.  A physical posterior is at most as wide as its prior; the
+    # auxiliary ones stay within LatentNetwork.LOG_VAR_RANGE.
+    net = PhysicsVAENetwork(20, 0.05, aux_dim=2, prior_mean=(0.0, 0.0, 2.0),
+                            prior_std=(0.8, 0.4, 0.75))
+    x = torch.randn(5, 20)
+    with torch.no_grad():
+        net.encoder[-1].bias[net.latent_dim:] = 60.0
+        _, log_var = net.encode(x)
+        assert_allclose(log_var[:, :3].exp().sqrt().numpy(),
+                        np.broadcast_to([0.8, 0.4, 0.75], (5, 3)), rtol=1e-6)
+        assert_array_equal(log_var[:, 3:].numpy(), net.LOG_VAR_RANGE[1])
+        # within the bounds, the network's output as it is
+        net.encoder[-1].bias[net.latent_dim:] = 1.0
+        _, log_var = net.encode(x)
+        assert_allclose(log_var[:, 3:].numpy(), 1.0, rtol=1e-6)
+        assert np.all(log_var[:, :3].exp().sqrt().numpy() < 0.01 * np.array([0.8, 0.4, 0.75]))
+
+
 def _driven(n_samples, seed):
     """Driven, damped swings of 2.45 s (50 steps of 0.05 s): theta'' =
     A w² cos(8 pi t) - gamma theta' - w² sin(theta) from rest, noise 0.01

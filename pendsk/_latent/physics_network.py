@@ -86,8 +86,9 @@ class PhysicsVAENetwork(LatentNetwork):
     :func:`pendulum_estimates` gives a diagonal-Gaussian posterior over
     the code ``z = (theta0, omega0, natural_frequency, aux...)``; the
     physical means are the refined estimates plus a learned correction in
-    units of the prior's standard deviation (zero at initialisation).
-    With ``damped=True`` the code is ``(theta0, omega0, natural_frequency,
+    units of the prior's standard deviation (zero at initialisation), and
+    a physical posterior is never wider than its prior (the auxiliary
+    ones stay within ``LOG_VAR_RANGE``).  With ``damped=True`` the code is ``(theta0, omega0, natural_frequency,
     damping_rate, aux...)`` and the physical means start from the
     estimates of the damped equation's integral form.
 
@@ -256,10 +257,14 @@ class PhysicsVAENetwork(LatentNetwork):
         # refined undamped fit's (theta0, omega0, w)
         start = estimates[:, :4] if self.damped else estimates[:, 4:7]
         physical_mean = start + self.prior_std * mean[:, :k]
-        physical_log_var = (2 * torch.log(self.prior_std) + _LOG_VAR_START
-                            + log_var[:, :k])
+        # no wider than the prior: a row the encoder extrapolates to (a
+        # transient overshoot on an outlying row) would otherwise draw codes
+        # of thousands of radians, whose gradients wreck the fit
+        physical_log_var = (2 * torch.log(self.prior_std)
+                            + (_LOG_VAR_START + log_var[:, :k]).clamp(max=0.0))
         return (torch.cat([physical_mean, mean[:, k:]], dim=-1),
-                torch.cat([physical_log_var, log_var[:, k:]], dim=-1))
+                torch.cat([physical_log_var, log_var[:, k:].clamp(*self.LOG_VAR_RANGE)],
+                          dim=-1))
 
     def _physics_and_correction(self, z):
         """The physics [rad], the correction added to it [rad] and what

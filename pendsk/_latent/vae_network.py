@@ -58,6 +58,12 @@ class LatentNetwork(nn.Module):
     :meth:`refine` follow it.
     """
 
+    #: Bounds of the posterior log-variance relative to the prior's: a
+    #: posterior standard deviation between 4.5e-5 and 148 prior standard
+    #: deviations, so that a training step that overshoots cannot overflow
+    #: ``exp`` in float32 (see the subclasses' ``encode``).
+    LOG_VAR_RANGE = (-20.0, 10.0)
+
     def decode(self, z):
         """Decoded mean rows of the codes ``z`` (standardised)."""
         return self.decode_parts(z)[0]
@@ -170,9 +176,6 @@ class VAE(LatentNetwork):
         Add the fixed linear maps (zero until :meth:`init_linear_path`).
     """
 
-    #: Bounds of the posterior log-variance (see :meth:`encode`).
-    LOG_VAR_RANGE = (-20.0, 10.0)
-
     def __init__(self, n_features, latent_dim=6, hidden_layer_sizes=(256, 128),
                  activation="silu", linear_path=False):
         super().__init__()
@@ -220,10 +223,8 @@ class VAE(LatentNetwork):
     def encode(self, x):
         """Posterior ``(mean, log_variance)`` of the codes of ``x``.
 
-        The log-variance is clamped to ``LOG_VAR_RANGE``, a posterior
-        standard deviation between 4.5e-5 and 148 prior standard deviations,
-        so that a training step that overshoots (more likely on wide rows,
-        thousands of time steps) cannot overflow ``exp`` in float32.
+        The log-variance is clamped to ``LOG_VAR_RANGE`` (an overshoot is
+        more likely on wide rows, thousands of time steps).
         """
         out = self.encoder(x)
         mean = out[:, :self.latent_dim]
