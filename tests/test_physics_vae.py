@@ -398,6 +398,7 @@ def test_ode_correction_stays_finite_at_a_frequency_the_grid_cannot_follow():
     assert_array_equal(unbounded[1].detach(), correction[1].detach())
     assert not torch.isfinite(z_free.grad[0]).all()
 
+
 def test_physical_posteriors_are_no_wider_than_their_prior():
     # a transient overshoot once put a row's natural-frequency posterior at
     # e**19 prior standard deviations: its draws (w = 1.2e8 rad/s) sent the

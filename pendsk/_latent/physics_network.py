@@ -88,9 +88,10 @@ class PhysicsVAENetwork(LatentNetwork):
     physical means are the refined estimates plus a learned correction in
     units of the prior's standard deviation (zero at initialisation), and
     a physical posterior is never wider than its prior (the auxiliary
-    ones stay within ``LOG_VAR_RANGE``).  With ``damped=True`` the code is ``(theta0, omega0, natural_frequency,
-    damping_rate, aux...)`` and the physical means start from the
-    estimates of the damped equation's integral form.
+    ones stay within ``LOG_VAR_RANGE``).  With ``damped=True`` the code
+    is ``(theta0, omega0, natural_frequency, damping_rate, aux...)`` and
+    the physical means start from the estimates of the damped equation's
+    integral form.
 
     Decoder::
 
