@@ -12,13 +12,13 @@ from torch import nn
 from torch.distributions import Normal
 
 from .._neural.layers import MLP
-from ..physics.estimates import ESTIMATES, pendulum_estimates
+from ..physics.estimates import ESTIMATES, drive_frequency_estimate, pendulum_estimates
 from ..physics.torch_pendulum import (damped_pendulum_trajectory_uniform,
                                        pendulum_trajectory_uniform)
 from .vae_network import LatentNetwork
 
-__all__ = ["CORRECTIONS", "DAMPED_LATENTS", "PHYSICAL_LATENTS", "EstimateCache",
-           "PhysicsVAENetwork"]
+__all__ = ["CORRECTIONS", "DAMPED_LATENTS", "DRIVE_LATENT", "PHYSICAL_LATENTS",
+           "EstimateCache", "PhysicsVAENetwork", "encoder_estimates"]
 
 
 
@@ -27,6 +27,9 @@ PHYSICAL_LATENTS = ("theta0", "omega0", "natural_frequency")
 
 #: ... and those of the damped physics.
 DAMPED_LATENTS = (*PHYSICAL_LATENTS, "damping_rate")
+
+#: The latent that ``correction="harmonic"`` adds after them.
+DRIVE_LATENT = "drive_frequency"
 
 
 #: Initial posterior log-variance of a physical latent, relative to its
@@ -51,12 +54,24 @@ _VERLET_LIMIT = 2.0
 _AUGMENTED_SHARE = 0.5
 
 #: Where the correction acts: on the decoded trajectory, or as forces in
-#: the equation of motion.
-CORRECTIONS = ("output", "ode")
+#: the equation of motion (free in time, or a harmonic drive).
+CORRECTIONS = ("output", "ode", "harmonic")
+
+
+def encoder_estimates(theta, dt, harmonic=False):
+    """What :class:`PhysicsVAENetwork`'s encoder starts from, for rows
+    ``theta`` [rad]: :func:`pendulum_estimates`, then (``harmonic``) the
+    :func:`drive_frequency_estimate` at their refined natural frequency."""
+    estimates = pendulum_estimates(theta, dt)
+    if not harmonic:
+        return estimates
+    drive = drive_frequency_estimate(theta, dt, estimates[:, 6])
+    return torch.cat([estimates, drive[:, None]], dim=-1)
 
 
 class EstimateCache:
-    """:func:`pendulum_estimates` of rows, each computed once.
+    """:func:`pendulum_estimates` of rows (or another estimate's), each
+    computed once.
 
     The estimates cost most of a training step (each row's Gauss-Newton
     refinement runs the exact pendulum three times), and training sees the
@@ -64,17 +79,21 @@ class EstimateCache:
     the rows ``theta``, computing only those of rows it has not seen.  A
     row is known by a 128-bit BLAKE2b digest of its bytes (its values and
     dtype), so a float32 row and its float64 copy are different rows.
+    ``estimate``: the function ``estimate(theta, dt)`` cached (None:
+    :func:`pendulum_estimates`).
     """
 
-    def __init__(self):
+    def __init__(self, estimate=None):
         self.rows = {}
+        self.estimate = estimate
 
     def __call__(self, theta, dt):
         values = theta.detach().cpu().numpy()
         keys = [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in values]
         missing = [i for i, key in enumerate(keys) if key not in self.rows]
         if missing:
-            for i, row in zip(missing, pendulum_estimates(theta[missing], dt)):
+            estimate = self.estimate or pendulum_estimates
+            for i, row in zip(missing, estimate(theta[missing], dt)):
                 self.rows[keys[i]] = row
         return torch.stack([self.rows[key] for key in keys])
 
@@ -91,7 +110,9 @@ class PhysicsVAENetwork(LatentNetwork):
     ones stay within ``LOG_VAR_RANGE``).  With ``damped=True`` the code
     is ``(theta0, omega0, natural_frequency, damping_rate, aux...)`` and
     the physical means start from the estimates of the damped equation's
-    integral form.
+    integral form.  With ``correction="harmonic"`` the physical latents
+    end with the drive's angular frequency ``drive_frequency`` [rad/s],
+    whose mean starts from :func:`drive_frequency_estimate`.
 
     Decoder::
 
@@ -143,10 +164,12 @@ class PhysicsVAENetwork(LatentNetwork):
     damped : bool, default=False
         Whether the physics is the damped pendulum, with a fourth physical
         latent, the damping rate [1/s].
-    correction : {"output", "ode"}, default="output"
+    correction : {"output", "ode", "harmonic"}, default="output"
         The correction above (``"output"``), or forces in the equation of
-        motion (``"ode"``, see :meth:`_forced`): the MLP then outputs a
-        displacement per time step and a friction coefficient.
+        motion (see :meth:`_forced`): the MLP then outputs a displacement
+        per time step and a friction coefficient (``"ode"``), or the two
+        amplitudes of a harmonic drive at the latent ``drive_frequency``
+        and a friction coefficient (``"harmonic"``).
     """
 
     def __init__(self, n_steps, dt, aux_dim=2, hidden_layer_sizes=(128, 128),
@@ -159,10 +182,14 @@ class PhysicsVAENetwork(LatentNetwork):
         if correction not in CORRECTIONS:
             raise ValueError(f"correction must be one of {CORRECTIONS}, got {correction!r}")
         self.correction_kind = correction
-        self.n_physical = len(DAMPED_LATENTS if self.damped else PHYSICAL_LATENTS)
+        #: the latents of the physics (those the augmentation penalty asks
+        #: back), then the drive's frequency
+        self.n_physics = len(DAMPED_LATENTS if self.damped else PHYSICAL_LATENTS)
+        self.n_physical = self.n_physics + (correction == "harmonic")
         self.latent_dim = self.n_physical + self.aux_dim
         self.n_basis = int(n_basis)
-        n_estimates = len(ESTIMATES)
+        # the estimates, and the drive's frequency
+        n_estimates = len(ESTIMATES) + (correction == "harmonic")
 
         def buffer(name, value, default, size):
             value = torch.full((size,), default) if value is None else value
@@ -186,9 +213,9 @@ class PhysicsVAENetwork(LatentNetwork):
                            hidden_layer_sizes, activation)
         # without auxiliary latents it sees a constant 0: one correction for
         # all rows; its outputs: the coefficients of gain, offset and shift,
-        # or ("ode") the displacement of the drive per time step and the friction
-        n_out = (3 * self.n_basis if correction == "output"
-                 else self.n_steps + 1)
+        # or ("ode") the displacement of the drive per time step and the
+        # friction, or ("harmonic") the drive's two amplitudes and the friction
+        n_out = {"output": 3 * self.n_basis, "ode": self.n_steps + 1, "harmonic": 3}[correction]
         self.correction = MLP(max(self.aux_dim, 1), n_out, hidden_layer_sizes[::-1], activation)
         for mlp in (self.encoder, self.correction):
             nn.init.zeros_(mlp[-1].weight)
@@ -221,7 +248,9 @@ class PhysicsVAENetwork(LatentNetwork):
         out = super().forward(x)
         if not (self.training and getattr(self, "_augment", False)):
             return out
-        k = self.n_physical
+        # the physics' latents (a harmonic drive's frequency goes unasked:
+        # rows hardly driven do not show it)
+        k = self.n_physics
         m = max(1, int(_AUGMENTED_SHARE * len(x)))
         with torch.no_grad():
             z = out.z[:m].clone()
@@ -230,25 +259,29 @@ class PhysicsVAENetwork(LatentNetwork):
             rows = self.decode(z)
             rows = rows + torch.randn_like(rows) * torch.exp(self.log_scale)
         mean, _ = self.encode(rows, cached=False)
-        error = ((mean[:, :k] - z[:, :k]) / self.prior_std).square().sum(-1)
+        error = ((mean[:, :k] - z[:, :k]) / self.prior_std[:k]).square().sum(-1)
         return out._replace(augmentation=error)
 
     @contextmanager
     def caching_estimates(self):
         """Within the block, :meth:`encode` computes the estimates of each
         row once (an :class:`EstimateCache`, dropped when the block ends)."""
-        self._estimate_cache = EstimateCache()
+        self._estimate_cache = EstimateCache(self.estimates)
         try:
             yield
         finally:
             self._estimate_cache = None
+
+    def estimates(self, theta, dt):
+        """The encoder's estimates of rows ``theta`` [rad] (:func:`encoder_estimates`)."""
+        return encoder_estimates(theta, dt, harmonic=self.correction_kind == "harmonic")
 
     def encode(self, x, cached=True):
         """Posterior ``(mean, log_variance)`` of the codes of standardised
         rows (``cached=False``: rows seen once, whose estimates the cache of
         :meth:`caching_estimates` should not keep)."""
         cache = getattr(self, "_estimate_cache", None) if cached else None
-        estimate = cache or pendulum_estimates
+        estimate = cache or self.estimates
         estimates = estimate(x * self.x_scale + self.x_mean, self.dt)
         features = (estimates - self.feature_mean) / self.feature_scale
         out = self.encoder(torch.cat([x, features], dim=-1))
@@ -257,6 +290,8 @@ class PhysicsVAENetwork(LatentNetwork):
         # the integral fit's (theta0, omega0, w, damping rate), or the
         # refined undamped fit's (theta0, omega0, w)
         start = estimates[:, :4] if self.damped else estimates[:, 4:7]
+        if self.correction_kind == "harmonic":
+            start = torch.cat([start, estimates[:, len(ESTIMATES):]], dim=-1)
         physical_mean = start + self.prior_std * mean[:, :k]
         # no wider than the prior: a row the encoder extrapolates to (a
         # transient overshoot on an outlying row) would otherwise draw codes
@@ -272,7 +307,7 @@ class PhysicsVAENetwork(LatentNetwork):
         the least-action penalty measures [rad] (see :meth:`decode_parts`)."""
         aux = z[:, self.n_physical:] if self.aux_dim else torch.zeros_like(z[:, :1])
         coef = _CORRECTION_SCALE * self.correction(aux)
-        if self.correction_kind == "ode":
+        if self.correction_kind != "output":
             return self._forced(z, coef)
         gain, offset, shift = coef.split(self.n_basis, dim=1)
         # start the physics where the sum starts with velocity omega0
@@ -297,14 +332,18 @@ class PhysicsVAENetwork(LatentNetwork):
 
     def _forced(self, z, coef):
         """The physics, the correction and the drive's displacement of
-        ``correction="ode"``: the trajectory of ``theta'' = physics(theta,
-        theta') + w**2 u(t) - c theta'`` from ``theta0``, ``omega0``.
+        ``correction="ode"`` and ``"harmonic"``: the trajectory of
+        ``theta'' = physics(theta, theta') + w**2 u(t) - c theta'`` from
+        ``theta0``, ``omega0``.
 
         ``u = q + q'' / w_prior**2`` is the force (per ``w**2``, the
         restoring force's scale) that moves the linearised pendulum of the
         prior's mean frequency ``w_prior`` by the displacement ``q``: the
-        network outputs a displacement [rad] per time step, a scale it
-        learns as easily for a 5 Hz drive as for a slow one.  ``w**2 u``
+        network outputs a displacement [rad] per time step (``"ode"``), a
+        scale it learns as easily for a 5 Hz drive as for a slow one, or
+        the amplitudes ``a, b`` [rad] of ``q = a cos(W t) + b sin(W t)``
+        at the code's drive frequency ``W`` (``"harmonic"``, ``q''`` exact:
+        ``u = (1 - W**2 / w_prior**2) q``).  ``w**2 u``
         scales with the physics' frequency as a force proportional to the
         weight, or an acceleration of the pivot, does; the viscous friction
         ``c`` [1/s] per row does not.  The difference ``delta`` from the
@@ -319,7 +358,22 @@ class PhysicsVAENetwork(LatentNetwork):
         step) would otherwise make ``delta``'s gradient grow by about
         ``(w dt)**2`` per step back, to inf and NaN.
         """
-        displacement, friction = coef[:, :self.n_steps], coef[:, self.n_steps]
+        friction = coef[:, -1]
+        h, n = self.dt, self.n_steps
+        if self.correction_kind == "harmonic":
+            drive = z[:, self.n_physics, None]
+            phase = drive * (torch.arange(n, dtype=z.dtype, device=z.device) * h)
+            displacement = coef[:, :1] * torch.cos(phase) + coef[:, 1:2] * torch.sin(phase)
+            force = displacement * (1 - (drive / self.prior_mean[2]) ** 2)
+        else:
+            displacement = coef[:, :n]
+            # q'' by second differences (one-sided at the ends)
+            if n > 2:
+                curvature = torch.diff(displacement, n=2, dim=1) / h**2
+                curvature = torch.cat([curvature[:, :1], curvature, curvature[:, -1:]], dim=1)
+            else:
+                curvature = torch.zeros_like(displacement)
+            force = displacement + curvature / self.prior_mean[2] ** 2
         if self.damped:
             physics = damped_pendulum_trajectory_uniform(z[:, 0], z[:, 1], z[:, 2], z[:, 3],
                                                          self.dt, self.n_steps)
@@ -328,17 +382,10 @@ class PhysicsVAENetwork(LatentNetwork):
             physics = pendulum_trajectory_uniform(z[:, 0], z[:, 1], z[:, 2], self.dt,
                                                   self.n_steps)
             rate = torch.zeros_like(z[:, 0])
-        h, n = self.dt, self.n_steps
         velocity = (torch.gradient(physics, spacing=h, dim=1, edge_order=min(n - 1, 2))[0]
                     if n > 1 else torch.zeros_like(physics))
-        # q'' by second differences (one-sided at the ends)
-        if n > 2:
-            curvature = torch.diff(displacement, n=2, dim=1) / h**2
-            curvature = torch.cat([curvature[:, :1], curvature, curvature[:, -1:]], dim=1)
-        else:
-            curvature = torch.zeros_like(displacement)
         w2 = z[:, 2] ** 2
-        force = w2[:, None] * (displacement + curvature / self.prior_mean[2] ** 2)
+        force = w2[:, None] * force
         friction = friction * self.prior_mean[2].abs()  # [1/s]
         stiffness = w2.clamp(max=(_VERLET_LIMIT / h) ** 2)
 

@@ -18,9 +18,10 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from .._neural.docs import shared_docs
 from .._neural.estimator import FLOAT32_MAX, FLOAT32_TINY, LOSS_WEIGHT, NeuralEstimator
 from .._utils.validation import Count, Pair, check_output_size, check_settings, naming
-from ..physics.estimates import pendulum_estimates
+from ..physics.estimates import ESTIMATES
 from .base import LatentModel
-from .physics_network import CORRECTIONS, DAMPED_LATENTS, PHYSICAL_LATENTS, PhysicsVAENetwork
+from .physics_network import (CORRECTIONS, DAMPED_LATENTS, DRIVE_LATENT, PHYSICAL_LATENTS,
+                              PhysicsVAENetwork, encoder_estimates)
 
 __all__ = ["PhysicsVAE"]
 
@@ -61,7 +62,9 @@ class PhysicsVAE(LatentModel):
 
     With ``correction="ode"`` the correction is a force in the equation of
     motion instead (a drive and a friction), integrated beside the exact
-    physics, for pendulums that something drives.
+    physics, for pendulums that something drives; with
+    ``correction="harmonic"`` the drive is harmonic, and its frequency a
+    latent of its own, ``drive_frequency`` [rad/s], after the physical ones.
 
     With ``physics="damped"`` damping is known physics: a fourth physical
     latent, the damping rate ``gamma = b / (m L**2)`` [1/s] of
@@ -84,7 +87,7 @@ class PhysicsVAE(LatentModel):
         The physics the decoder knows: the exact undamped pendulum (latents
         ``theta0, omega0, natural_frequency``), or the damped one, integrated
         (also ``damping_rate`` [1/s]; a fit takes several times longer).
-    correction : {{"output", "ode"}}, default="output"
+    correction : {{"output", "ode", "harmonic"}}, default="output"
         Where the decoder's neural correction acts.  ``"output"``: on the
         decoded trajectory, a smooth envelope, drift and time shift (cheap;
         enough for damping).  ``"ode"``: as forces in the equation of
@@ -95,7 +98,17 @@ class PhysicsVAE(LatentModel):
         driven systems, and for counterfactuals in which the forcing and
         the friction respond to a new frequency as forces do (a fit takes
         about three times longer on 50-step rows, more on longer ones).
-        Both leave ``theta0`` and ``omega0`` where the trajectory starts.
+        ``"harmonic"``: the same, with the drive ``u`` harmonic, ``u(t) =
+        (1 - W**2 / w_prior**2) (a cos(W t) + b sin(W t))`` (the force that
+        moves a pendulum of the prior's mean frequency ``w_prior`` by ``a
+        cos(W t) + b sin(W t)``): ``a``, ``b`` from the auxiliary latents
+        and the drive frequency ``W`` a latent whose mean starts from the
+        peak of the spectrum of each row's unexplained acceleration
+        (:func:`~pendsk.physics.estimates.drive_frequency_estimate`); for a
+        periodically driven pendulum, whose drive it carries to another
+        natural frequency where a free-form drive fitted to one frequency
+        need not.  Each leaves ``theta0`` and ``omega0`` where the trajectory
+        starts.
     theta0_range, omega0_range, frequency_range : tuple (low, high) or None, \
 default=None
         Range of each physical latent [rad, rad/s, rad/s]: its prior is the
@@ -149,7 +162,7 @@ default=None
     ----------
     prior_mean_ : ndarray of shape (n_physical,)
         Mean of the Gaussian prior of ``theta0, omega0, natural_frequency``
-        (and ``damping_rate``) that training uses.
+        (and ``damping_rate``, ``drive_frequency``) that training uses.
     prior_std_ : ndarray of shape (n_physical,)
         Its standard deviations.
     prior_ : MixturePrior
@@ -189,7 +202,9 @@ default=None
     ``w_prior`` by ``q``) and ``c`` [1/s] per row from the auxiliary
     latents; its difference from the exact physics is integrated (velocity
     Verlet on the time grid, the friction predicted and corrected: second
-    order), so the physics stays exact.  A counterfactual frequency
+    order), so the physics stays exact.  With ``correction="harmonic"``
+    ``q = a cos(W t) + b sin(W t)`` at the drive frequency ``W`` of the
+    code (its ``q''`` exact).  A counterfactual frequency
     scales the drive with ``w**2`` and keeps the friction.  The loss is
     ``NLL + beta * KL + correction_weight *
     R``, ``R`` the correction's squared size in the units of the
@@ -329,11 +344,13 @@ default=None
         and the estimates of the training rows set the feature scaling and
         (where no range is given) the prior."""
         theta = torch.as_tensor(np.ascontiguousarray(self._x_scaler.inverse_transform(data.X)))
-        estimates = pendulum_estimates(theta, float(self.dt)).numpy()
+        estimates = encoder_estimates(theta, float(self.dt),
+                                      harmonic=self.correction == "harmonic").numpy()
         feature_mean = estimates.mean(axis=0)
         feature_scale = _floor_scale(estimates.std(axis=0), feature_mean)
         # the estimates the encoder starts from (physics_network.encode)
-        start = slice(0, 4) if self.physics == "damped" else slice(4, 7)
+        start = [0, 1, 2, 3] if self.physics == "damped" else [4, 5, 6]
+        start += [len(ESTIMATES)] if self.correction == "harmonic" else []
         prior_mean = feature_mean[start].copy()
         prior_std = feature_scale[start].copy()
         ranges = self._ranges()
@@ -385,12 +402,15 @@ default=None
     @property
     def _physical_latents(self):
         """Names of the fitted model's physical latents."""
-        return DAMPED_LATENTS if self.net_.module_.damped else PHYSICAL_LATENTS
+        module = self.net_.module_
+        physics = DAMPED_LATENTS if module.damped else PHYSICAL_LATENTS
+        return (*physics, DRIVE_LATENT) if module.correction_kind == "harmonic" else physics
 
     def get_feature_names_out(self, input_features=None):
         """Names of the latent variables: ``theta0, omega0,
-        natural_frequency`` (``damping_rate`` with ``physics="damped"``),
-        ``aux0, ...``.
+        natural_frequency`` (``damping_rate`` with ``physics="damped"``,
+        then ``drive_frequency`` with ``correction="harmonic"``), ``aux0,
+        ...``.
 
         Parameters
         ----------
@@ -432,8 +452,8 @@ default=None
         -------
         Z : ndarray of shape (n_samples, n_physical + aux_dim)
             Each row's posterior mean: ``theta0`` [rad], ``omega0`` [rad/s],
-            ``natural_frequency`` [rad/s] (and ``damping_rate`` [1/s]), then
-            the auxiliary latents.
+            ``natural_frequency`` [rad/s] (and ``damping_rate`` [1/s],
+            ``drive_frequency`` [rad/s]), then the auxiliary latents.
         Z_std : ndarray of shape (n_samples, n_physical + aux_dim)
             The posterior standard deviations, in the same units; only
             when ``return_std`` is True.
@@ -500,7 +520,7 @@ default=None
         return self._decode(codes, blame)
 
     def sample(self, n_samples=1, random_state=None, *, theta0=None, omega0=None,
-               natural_frequency=None, damping_rate=None):
+               natural_frequency=None, damping_rate=None, drive_frequency=None):
         """Draw new trajectories, with physical latents fixed or in a range.
 
         Codes are drawn from the fitted prior ``prior_``; ``theta0``,
@@ -530,6 +550,9 @@ default=None
             The natural frequency sqrt(g / L) [rad/s], or its range.
         damping_rate : float or tuple (low, high), default=None
             The damping rate [1/s], or its range (``physics="damped"`` only).
+        drive_frequency : float or tuple (low, high), default=None
+            The drive's angular frequency [rad/s], or its range
+            (``correction="harmonic"`` only).
 
         Returns
         -------
@@ -548,7 +571,8 @@ default=None
         ((3, 100), True)
         """
         conditions = {"theta0": theta0, "omega0": omega0,
-                      "natural_frequency": natural_frequency, "damping_rate": damping_rate}
+                      "natural_frequency": natural_frequency, "damping_rate": damping_rate,
+                      "drive_frequency": drive_frequency}
         if all(value is None for value in conditions.values()):
             return super().sample(n_samples, random_state)
         validate_parameter_constraints(
@@ -561,12 +585,17 @@ default=None
             raise ValueError("damping_rate: this PhysicsVAE knows no damping "
                              "(physics='undamped'); fit it with physics='damped' to ask "
                              "for a damping rate.")
+        if drive_frequency is not None and DRIVE_LATENT not in self._physical_latents:
+            raise ValueError(f"drive_frequency: this PhysicsVAE has no harmonic drive "
+                             f"(correction={self.net_.module_.correction_kind!r}); fit it with "
+                             f"correction='harmonic' to ask for a drive frequency.")
         check_settings(self, "sample_noise")
         check_output_size((n_samples, self.n_features_in_), "n_samples", n_samples, copies=2)
         rng = check_random_state(random_state)
-        fixed = {i: np.full(n_samples, float(value)) for i, value in
-                 enumerate(conditions.values()) if isinstance(value, Real)}
-        ranges = {i: _RANGE.convert(value) for i, value in enumerate(conditions.values())
+        index = {name: i for i, name in enumerate(self._physical_latents)}
+        fixed = {index[name]: np.full(n_samples, float(value))
+                 for name, value in conditions.items() if isinstance(value, Real)}
+        ranges = {index[name]: _RANGE.convert(value) for name, value in conditions.items()
                   if value is not None and not isinstance(value, Real)}
         codes = self._codes_given(n_samples, fixed, ranges, rng)
         rows = self._decode(codes, "the requested latents")

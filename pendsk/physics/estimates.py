@@ -18,7 +18,7 @@ from torch.autograd import forward_ad
 from .._utils.interrupts import deferred_interrupts
 from .torch_pendulum import pendulum_trajectory_uniform
 
-__all__ = ["ESTIMATES", "integral_fit", "pendulum_estimates"]
+__all__ = ["ESTIMATES", "drive_frequency_estimate", "integral_fit", "pendulum_estimates"]
 
 
 
@@ -32,6 +32,10 @@ _FORWARD_AD = threading.Lock()
 
 #: Rows per chunk in :func:`pendulum_estimates` (bounds its memory).
 _ESTIMATE_ROWS = 4096
+
+#: Zero padding of :func:`drive_frequency_estimate`'s spectrum: at least
+#: this many times the row's length (a power of two).
+_SPECTRUM_PADDING = 16
 
 
 def _cumulative_trapezoid(f, dt):
@@ -198,3 +202,74 @@ def pendulum_estimates(theta, dt):
     # in chunks of rows: the Jacobian holds three trajectories per row
     chunks = theta.to(torch.float64).split(_ESTIMATE_ROWS)
     return torch.cat([estimate(rows) for rows in chunks]).to(theta.dtype)
+
+
+@torch.no_grad()
+def drive_frequency_estimate(theta, dt, natural_frequency):
+    """Frequency of the strongest periodic force the undamped pendulum
+    leaves unexplained in each row [rad/s] (no gradient).
+
+    The unexplained acceleration ``theta'' + w**2 sin(theta)`` (``theta''``
+    by the grid's second differences, ``w`` the row's natural frequency)
+    is what drives the row beyond the pendulum: a periodic drive shows as
+    a peak of its spectrum, which damping (a slow force, of the size of
+    the swing's velocity) and observation noise (spread over all
+    frequencies) do not hide once the drive's acceleration is several
+    times the noise's.  The peak of the Hann-windowed, zero-padded
+    periodogram (the mean removed), refined by a parabola through the log
+    power of its bin and the two beside it.  Computed in float64 whatever
+    ``theta``'s dtype; rows are independent.
+
+    Parameters
+    ----------
+    theta : torch.Tensor of shape (batch, n_steps)
+        Observed angles [rad] at ``t = 0, dt, ...``.
+    dt : float
+        Time between samples [s].
+    natural_frequency : torch.Tensor of shape (batch,)
+        Each row's natural frequency ``sqrt(g / L)`` [rad/s], e.g.
+        :func:`pendulum_estimates`' refined one.
+
+    Returns
+    -------
+    frequency : torch.Tensor of shape (batch,)
+        Angular frequency of the strongest unexplained force [rad/s],
+        between 0 and the grid's Nyquist frequency ``pi / dt``; 0 for rows
+        of fewer than 5 samples, in ``theta``'s dtype.
+
+    Examples
+    --------
+    A pendulum driven by ``25 cos(30 t)`` [rad/s**2]:
+
+    >>> import numpy as np, torch
+    >>> from scipy.integrate import solve_ivp
+    >>> from pendsk.physics.estimates import drive_frequency_estimate
+    >>> t = np.arange(50) * 0.05
+    >>> def rhs(time, y):
+    ...     return [y[1], 25 * np.cos(30 * time) - 4 * np.sin(y[0])]
+    >>> theta = solve_ivp(rhs, (0, t[-1]), [0.5, 0.0], t_eval=t, rtol=1e-10).y[0]
+    >>> frequency = drive_frequency_estimate(torch.tensor([theta]), 0.05, torch.tensor([2.0]))
+    >>> round(float(frequency[0]), 1)
+    30.0
+    """
+    n_steps = theta.shape[-1]
+    rows = theta.to(torch.float64)
+    if n_steps < 5:
+        return torch.zeros(rows.shape[:-1], dtype=theta.dtype, device=theta.device)
+    w = torch.as_tensor(natural_frequency, dtype=torch.float64, device=theta.device)
+    force = (torch.diff(rows, n=2, dim=-1) / dt**2
+             + w[..., None] ** 2 * torch.sin(rows[..., 1:-1]))
+    force = force - force.mean(dim=-1, keepdim=True)
+    window = torch.hann_window(force.shape[-1], periodic=False, dtype=torch.float64,
+                               device=theta.device)
+    size = 1 << (_SPECTRUM_PADDING * force.shape[-1] - 1).bit_length()
+    power = torch.fft.rfft(force * window, n=size).abs().square()
+    power[..., 0] = 0.0  # what the mean's removal leaves
+    peak = power.argmax(dim=-1).clamp(1, power.shape[-1] - 2)
+    # the parabola through the log power of the peak's bin and its two neighbours
+    left, middle, right = (torch.log(power.gather(-1, (peak + k)[..., None])[..., 0] + 1e-300)
+                           for k in (-1, 0, 1))
+    curvature = left - 2 * middle + right
+    offset = torch.where(curvature < 0, 0.5 * (left - right) / curvature.clamp(max=-1e-12),
+                         torch.zeros_like(curvature)).clamp(-0.5, 0.5)
+    return (2 * math.pi * (peak + offset) / (size * dt)).to(theta.dtype)
