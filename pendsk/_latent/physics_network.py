@@ -154,8 +154,9 @@ class PhysicsVAENetwork(LatentNetwork):
         The standardisation of the rows (radians = row * x_scale + x_mean).
     prior_mean, prior_std : array-like of shape (n_physical,)
         Gaussian prior of the physical latents (3, or 4 when damped).
-    feature_mean, feature_scale : array-like of shape (8,)
-        Standardisation of the estimates fed to the encoder.
+    feature_mean, feature_scale : array-like of shape (8,) or (9,)
+        Standardisation of the estimates fed to the encoder
+        (:func:`encoder_estimates`; 9 with ``correction="harmonic"``).
     noise_std : float, default=1.0
         Initial observation noise [rad], e.g. the residual of the estimates.
     n_basis : int, default=6
