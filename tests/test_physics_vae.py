@@ -544,6 +544,8 @@ def test_harmonic_correction_infers_the_drive_frequency():
     # hardly driven does not show it)
     rows = vae.sample(20, random_state=0, drive_frequency=30.0)
     assert np.median(np.abs(vae.transform(rows)[:, 3] - 30.0)) < 0.5
+    # the drive's latent survives pickling, as every fitted attribute does
+    assert_array_equal(pickle.loads(pickle.dumps(vae)).transform(X_test[:5]), codes[:5])
     with pytest.raises(ValueError, match="drive_frequency: this PhysicsVAE has no harmonic"):
         learn("PhysicsVAE", correction="ode", max_epochs=1, dt=0.05).fit(X).sample(
             2, drive_frequency=30.0)
