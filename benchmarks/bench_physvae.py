@@ -16,8 +16,9 @@ Cases
   noise of std 0.01 added.  As there, ``np.random.default_rng(seed)`` draws
   θ0, ω, γ, A and f (in that order, each for all rows), then the noise;
   1,000 training rows with seed 1234 and 1,000 test rows with seed 1236,
-  and a second draw of both, seeds 2234 and 2236 (its 500 validation rows, seed 1235, select Phys-VAE's model; no model
-  here is selected, so they are not made).  One difference: generate.py
+  and a second draw of both, seeds 2234 and 2236 (its 500 validation
+  rows, seed 1235, select Phys-VAE's model; no model here is selected, so
+  they are not made).  One difference: generate.py
   integrates each row with solve_ivp's default tolerances and dense output;
   here DOP853 runs all rows as one system with rtol 1e-10, atol 1e-12 at
   the grid (on 200 rows the two differ by 2e-4 rad RMS, 3e-3 rad at most,
@@ -26,8 +27,8 @@ Cases
   ``PendulumSimulator`` convention), g = 10, θ0, ω0 ~ U(0.5, 1.75),
   L ~ U(1, 3) m, m = 1 kg, b ~ U(0.05, 0.3) N·m·s per row, noise std 0.01,
   on ``make_pendulum``'s default grid (500 samples of 0.01 s); 400 training
-  rows (seed 0), 200 held out (seed 1), and a second draw (seeds 2, 3).  ``make_pendulum`` takes one
-  damping for all rows; the mass enters the equation only through
+  rows (seed 0), 200 held out (seed 1), and a second draw (seeds 2, 3).
+  ``make_pendulum`` takes one damping for all rows; the mass enters the equation only through
   b / (m L²), so rows are simulated by ``PendulumSimulator(damping=0.3)``
   with mass 0.3 / b: the same equation.  Fitted twice: with damping
   unknown (``PhysicsVAE()``, the undamped physics and its correction) and
