@@ -353,6 +353,8 @@ class PhysicsVAENetwork(LatentNetwork):
         differences, so that a fast force moves ``delta`` as ``q`` says):
         the physics stays exact, and ``delta`` starts at 0 with velocity 0,
         so the physical latents keep their meaning whatever the correction.
+        The friction is never negative (a viscous friction takes energy
+        from the swing; a negative one would feed it, exponentially).
         The restoring term of ``delta``'s equation uses ``w`` held within
         velocity Verlet's stability limit ``w dt <= 2``: a code whose
         frequency the grid cannot follow (an early sample, a refinement
@@ -387,7 +389,10 @@ class PhysicsVAENetwork(LatentNetwork):
                     if n > 1 else torch.zeros_like(physics))
         w2 = z[:, 2] ** 2
         force = w2[:, None] * force
-        friction = friction * self.prior_mean[2].abs()  # [1/s]
+        # [1/s], never negative: a negative friction feeds the swing
+        # energy, and delta grows as exp(-c t) (1e9 rad at c = -8.6 /s over
+        # 2.45 s), which wrecked a fit that no NaN stopped
+        friction = (friction * self.prior_mean[2].abs()).clamp(min=0.0)
         stiffness = w2.clamp(max=(_VERLET_LIMIT / h) ** 2)
 
         def pushed(j, delta):
