@@ -402,6 +402,23 @@ def test_harmonic_correction_solves_the_equation_it_states():
         assert np.abs(exact - bare).max() > 0.3
 
 
+def test_ode_correction_friction_is_never_negative():
+    # a friction the network puts below 0 would feed the swing energy: delta
+    # grows as exp(-c t), 1.9e9 rad at c = -8.6 /s over 2.45 s, which broke
+    # a fit without a NaN.  Below 0 it is 0: no drive, no friction, no
+    # correction; above 0 it damps the swing as the equation says
+    n, dt = 50, 0.05
+    t = dt * np.arange(n)
+    z = torch.tensor([[1.0, 0.5, 2.5, 0.3]], dtype=torch.float64)
+    net = _ode_network(n, dt, 2.0, np.zeros(n), -8.6)
+    physics, correction, _ = net._physics_and_correction(z)
+    assert_array_equal(correction.detach(), 0.0)
+    damped = _ode_network(n, dt, 2.0, np.zeros(n), 0.4).trajectory(z)[0].detach().numpy()
+    exact = _forced_reference(t, 1.0, 0.5, 2.5, lambda s: 0.0, 0.4)
+    assert np.abs(damped - exact).max() < 5e-3
+    assert np.abs(damped - physics[0].detach().numpy()).max() > 0.05
+
+
 def test_ode_correction_keeps_the_start_and_has_gradients():
     torch.manual_seed(0)
     net = PhysicsVAENetwork(20, 0.05, aux_dim=2, prior_mean=(0.0, 0.0, 2.0),
